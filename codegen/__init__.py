@@ -1,0 +1,1 @@
+"""Regulation reader, emitters, migrator and the command line."""

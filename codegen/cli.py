@@ -1,0 +1,31 @@
+"""``registry-api``: the command line, and the composition root of the project.
+
+It is the one place allowed to import every package (codegen, registry_api, rbac, istio): ``serve``
+migrates with ``codegen.migrate`` before starting ``registry_api``, which itself never imports codegen.
+Exit codes: 0 success, 1 the input has errors, 2 usage errors.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from codegen.commands import auth, demo, generate, istio, migrate, regulation
+
+app = typer.Typer(
+    name="registry-api",
+    help="Read a registry regulation, migrate PostgreSQL to it, generate and serve its REST API.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+for commands in (regulation, migrate, generate, istio, auth, demo):
+    commands.register(app)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,9 @@
+"""Commands: generate, serve."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the CLI (filled in by the issue that owns them)."""

@@ -1,0 +1,1 @@
+"""Istio resources for the three deployments, and their offline validation."""

@@ -1,0 +1,1 @@
+"""Casbin policy from the regulation's RBAC, the memoised enforcer and Keycloak identities."""

@@ -1,0 +1,1 @@
+"""Runtime core the generated registry packages stand on."""

@@ -1,0 +1,66 @@
+"""Wire models shared by the generator and the runtime: what travels over HTTP."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SHA256_HEX = r"^[0-9a-f]{64}$"
+
+
+class FileRef(BaseModel):
+    """The value of a ``file`` column (a ``file[]`` column holds a list of them)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(min_length=1, max_length=64)
+    checksum: str = Field(pattern=SHA256_HEX, description="SHA-256 of the content, lower-case hex")
+
+
+class UploadedFile(BaseModel):
+    """Answer of ``POST /files``."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: str
+    checksum: str
+    filename: str
+    size: int
+    content_type: str = Field(alias="contentType")
+    short_name: str = Field(alias="shortName")
+
+
+class FileContent(BaseModel):
+    """The ``Accept: application/json`` representation of a file (streamed, never built whole)."""
+
+    content: str = Field(json_schema_extra={"contentEncoding": "base64"})
+    checksum: str
+    filename: str
+
+
+class PresignedLink(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    url: str
+    expires_at: datetime = Field(alias="expiresAt")
+
+
+class EntityId(BaseModel):
+    id: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details with the reference platform's members as extensions."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    code: str
+    trace_id: str | None = Field(default=None, alias="traceId")
+    details: Any | None = None
