@@ -58,7 +58,9 @@ class AuthSettings(BaseModel):
     officer_realm: str = "officer-portal"
     citizen_realm: str = "citizen-portal"
     external_system_realm: str = "external-system"
-    jwks_file: Path | None = Field(default=None, description="Key sets read from a file (offline deployments).")
+    jwks_file: Path | None = Field(
+        default=None, description="Key sets read from a file (offline deployments)."
+    )
     jwks_refresh_min_interval_s: float = 30.0
     algorithms: tuple[str, ...] = ("RS256",)
     leeway_s: int = 30

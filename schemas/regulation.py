@@ -636,7 +636,7 @@ class Regulation:
                 continue
             for sc_column in sc_table.columns:
                 column = table.column(sc_column.name)
-                if sc_column.returning and column is not None and column.is_file:
-                    if (table, column) not in found:
-                        found.append((table, column))
+                is_file = column is not None and column.is_file
+                if sc_column.returning and is_file and (table, column) not in found:
+                    found.append((table, column))  # type: ignore[arg-type]
         return tuple(found)
