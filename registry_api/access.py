@@ -7,33 +7,28 @@ real implementations (Keycloak tokens, Casbin policy from the regulation); ``All
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from collections.abc import Sequence
+from typing import Literal, Protocol
 
 from starlette.requests import HTTPConnection
 
+from rbac.principal import ANONYMOUS_ROLE, Identity
+
 WriteAction = Literal["insert", "update", "delete"]
 
-ANONYMOUS_ROLE = "anonymous"
-
-
-@dataclass(frozen=True)
-class Identity:
-    subject: str
-    realm: str | None
-    roles: frozenset[str]
-    claims: Mapping[str, Any] = field(default_factory=dict)
-    anonymous: bool = False
-
-    @classmethod
-    def anonymous_caller(cls) -> Identity:
-        return cls(subject="anonymous", realm=None, roles=frozenset({ANONYMOUS_ROLE}), anonymous=True)
+__all__ = [
+    "ANONYMOUS_ROLE",
+    "AccessPolicy",
+    "AllowAll",
+    "AnonymousAuthenticator",
+    "Authenticator",
+    "Identity",
+]
 
 
 class Authenticator(Protocol):
     def authenticate(self, connection: HTTPConnection) -> Identity:
-        """Return the caller, or raise ``ApiError(AUTHENTICATION_FAILED)``."""
+        """Return the caller, or raise ``rbac.errors.AuthenticationError``."""
         ...
 
 
