@@ -1,6 +1,6 @@
 # Every target installs what it needs into .venv by itself.
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
-	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' && { echo $$p; break; }; done)
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { echo $$p; break; }; done)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -20,11 +20,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# pytest exits 5 when no test was collected: not a failure for CI.
 test: lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q || [ $$? -eq 5 ]
 
 pytest: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q || [ $$? -eq 5 ]
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -67,6 +67,13 @@ class AuthSettings(BaseModel):
     dev_auth: bool = False
 
 
+class HeaderSettings(BaseModel):
+    required_on_write: tuple[str, ...] = Field(
+        default=("X-Source-System", "X-Source-Application", "X-Source-Business-Process"),
+        description="Headers every POST/PUT/PATCH/DELETE must carry (400 HEADERS_ARE_MISSING otherwise).",
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="REGISTRY_", env_nested_delimiter="__", env_file=".env", extra="ignore"
@@ -80,3 +87,4 @@ class Settings(BaseSettings):
     s3: S3Settings = S3Settings()
     files: FileSettings = FileSettings()
     auth: AuthSettings = AuthSettings()
+    headers: HeaderSettings = HeaderSettings()

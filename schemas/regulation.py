@@ -572,6 +572,7 @@ class ChangeSet:
     valid_checksums: tuple[str, ...] = ()  # ``ANY`` accepts every checksum
     comment: str | None = None
     rollback: XmlNode | None = None
+    preconditions: XmlNode | None = None  # the changeSet's ``preConditions`` element, if any
 
 
 # ---------------------------------------------------------------------------------------------
@@ -594,6 +595,8 @@ class Regulation:
     composite_entities: tuple[CompositeEntity, ...] = ()
     many2many: tuple[Many2Many, ...] = ()
     changesets: tuple[ChangeSet, ...] = ()
+    # top-level ``<property name value>`` of the changelogs, for ``${name}`` substitution by the migrator
+    properties: tuple[tuple[str, str], ...] = ()
     diagnostics: tuple[Diagnostic, ...] = field(default=(), compare=False)
 
     @cached_property

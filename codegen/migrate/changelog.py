@@ -1,0 +1,202 @@
+"""Liquibase's bookkeeping tables: ``databasechangelog`` (what ran) and ``databasechangeloglock``
+(one migrator at a time), with the same columns Liquibase uses so either tool can read them.
+
+Mutual exclusion is a PostgreSQL session advisory lock held for the whole run (released by the server if
+the migrator dies), mirrored in the lock row for people and tools that look there. A lock row left
+``locked`` by a migrator that died is recognised as stale (nobody holds the advisory lock) and taken over
+with a message saying so.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, text
+
+# pg_advisory_lock key: any constant unique to this purpose (crc32 of "databasechangeloglock").
+ADVISORY_LOCK_KEY = 0x5F3C_2A91
+
+CREATE_CHANGELOG = """
+CREATE TABLE IF NOT EXISTS databasechangelog (
+    id VARCHAR(255) NOT NULL,
+    author VARCHAR(255) NOT NULL,
+    filename VARCHAR(255) NOT NULL,
+    dateexecuted TIMESTAMP NOT NULL,
+    orderexecuted INTEGER NOT NULL,
+    exectype VARCHAR(10) NOT NULL,
+    md5sum VARCHAR(35),
+    description VARCHAR(255),
+    comments VARCHAR(255),
+    tag VARCHAR(255),
+    liquibase VARCHAR(20),
+    contexts VARCHAR(255),
+    labels VARCHAR(255),
+    deployment_id VARCHAR(10)
+)"""
+
+CREATE_LOCK = """
+CREATE TABLE IF NOT EXISTS databasechangeloglock (
+    id INTEGER NOT NULL PRIMARY KEY,
+    locked BOOLEAN NOT NULL,
+    lockgranted TIMESTAMP,
+    lockedby VARCHAR(255)
+)"""
+
+LIQUIBASE_COLUMN = "rdf-migrate 0.1"  # what ran the changeset (Liquibase writes its version here)
+
+
+class MigrationLocked(Exception):
+    """Another migrator is working on this database."""
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedChangeSet:
+    id: str
+    author: str
+    filename: str
+    md5sum: str | None
+    orderexecuted: int
+    exectype: str
+    dateexecuted: datetime
+
+
+def _table_exists(connection: Connection, name: str) -> bool:
+    return bool(connection.execute(text("SELECT to_regclass(:name) IS NOT NULL"), {"name": name}).scalar())
+
+
+def read_applied(connection: Connection) -> dict[tuple[str, str, str], AppliedChangeSet]:
+    if not _table_exists(connection, "databasechangelog"):
+        return {}
+    rows = connection.execute(
+        text(
+            "SELECT id, author, filename, md5sum, orderexecuted, exectype, dateexecuted "
+            "FROM databasechangelog ORDER BY orderexecuted"
+        )
+    )
+    return {(r.id, r.author, r.filename): AppliedChangeSet(*r) for r in rows}
+
+
+def _holder(connection: Connection) -> str:
+    if not _table_exists(connection, "databasechangeloglock"):
+        return "an unknown process"
+    row = connection.execute(text("SELECT lockedby, lockgranted FROM databasechangeloglock WHERE id = 1")).first()
+    if row is None or row.lockedby is None:
+        return "an unknown process"
+    return f"{row.lockedby} since {row.lockgranted:%Y-%m-%d %H:%M:%S}"
+
+
+def _who() -> str:
+    return f"{socket.gethostname()} (pid {os.getpid()})"[:255]
+
+
+@contextmanager
+def changelog_lock(connection: Connection, notices: list[str]) -> Iterator[None]:
+    """Hold the migration lock on this connection for the duration of the block."""
+    got = connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY}).scalar()
+    if not got:
+        holder = _holder(connection)
+        connection.rollback()
+        raise MigrationLocked(
+            f"another migrator is running on this database (databasechangeloglock held by {holder}); "
+            "wait for it to finish and try again"
+        )
+    try:
+        connection.execute(text(CREATE_CHANGELOG))
+        connection.execute(text(CREATE_LOCK))
+        connection.commit()
+        row = connection.execute(
+            text("SELECT locked, lockedby, lockgranted FROM databasechangeloglock WHERE id = 1 FOR UPDATE")
+        ).first()
+        if row is None:
+            connection.execute(text("INSERT INTO databasechangeloglock (id, locked) VALUES (1, FALSE)"))
+        elif row.locked:
+            notices.append(
+                f"NOTICE: released a stale migration lock left by {row.lockedby} since {row.lockgranted}; "
+                "that migrator is no longer connected"
+            )
+        connection.execute(
+            text("UPDATE databasechangeloglock SET locked = TRUE, lockgranted = now(), lockedby = :who WHERE id = 1"),
+            {"who": _who()},
+        )
+        connection.commit()
+        yield
+    finally:
+        connection.rollback()
+        connection.execute(
+            text("UPDATE databasechangeloglock SET locked = FALSE, lockgranted = NULL, lockedby = NULL WHERE id = 1")
+        )
+        connection.commit()
+        connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY})
+        connection.commit()
+
+
+def next_order(connection: Connection) -> int:
+    value = connection.execute(text("SELECT coalesce(max(orderexecuted), 0) + 1 FROM databasechangelog")).scalar()
+    return int(value or 1)
+
+
+def record(
+    connection: Connection,
+    *,
+    key: tuple[str, str, str],
+    md5sum: str,
+    exectype: str,
+    description: str,
+    comments: str | None,
+    tag: str | None,
+    contexts: str | None,
+    labels: str | None,
+    deployment_id: str,
+    rerun: bool,
+) -> None:
+    """Insert the changeset's row, or update it when it ran before (runAlways/runOnChange)."""
+    values = {
+        "id": key[0],
+        "author": key[1],
+        "filename": key[2],
+        "md5sum": md5sum,
+        "exectype": exectype,
+        "description": description[:255],
+        "comments": (comments or "")[:255],
+        "tag": tag,
+        "liquibase": LIQUIBASE_COLUMN,
+        "contexts": (contexts or None) and contexts[:255],
+        "labels": (labels or None) and labels[:255],
+        "deployment_id": deployment_id,
+        "order": next_order(connection),
+    }
+    if rerun:
+        connection.execute(
+            text(
+                "UPDATE databasechangelog SET dateexecuted = now(), orderexecuted = :order, exectype = :exectype, "
+                "md5sum = :md5sum, description = :description, comments = :comments, "
+                "tag = coalesce(:tag, tag), liquibase = :liquibase, contexts = :contexts, labels = :labels, "
+                "deployment_id = :deployment_id WHERE id = :id AND author = :author AND filename = :filename"
+            ),
+            values,
+        )
+    else:
+        connection.execute(
+            text(
+                "INSERT INTO databasechangelog (id, author, filename, dateexecuted, orderexecuted, exectype, "
+                "md5sum, description, comments, tag, liquibase, contexts, labels, deployment_id) VALUES "
+                "(:id, :author, :filename, now(), :order, :exectype, :md5sum, :description, :comments, :tag, "
+                ":liquibase, :contexts, :labels, :deployment_id)"
+            ),
+            values,
+        )
+
+
+def update_checksum(connection: Connection, key: tuple[str, str, str], md5sum: str) -> None:
+    connection.execute(
+        text(
+            "UPDATE databasechangelog SET md5sum = :md5sum "
+            "WHERE id = :id AND author = :author AND filename = :filename"
+        ),
+        {"md5sum": md5sum, "id": key[0], "author": key[1], "filename": key[2]},
+    )

@@ -1,0 +1,47 @@
+-- Platform bootstrap: what every registry database needs before its regulation's changesets run.
+-- Each "--changeset author:id" block is applied once and recorded in databasechangelog under the
+-- file name "platform" (the reference platform's registry-postgres image provides the same objects).
+-- Edit with care: an applied block whose text changes is reported as an edited changeset.
+
+--changeset registry-data-factory:type_file
+-- A file value: {"id": "<uuid>", "checksum": "<sha256 hex>"}; file[] columns are type_file[].
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'type_file') THEN
+        CREATE TYPE type_file AS (id text, checksum text);
+    END IF;
+END
+$$;
+
+--changeset registry-data-factory:uuid_generate_v4
+-- Regulations default ids to uuid_generate_v4() (extension uuid-ossp), which embedded PostgreSQL lacks.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_proc WHERE proname = 'uuid_generate_v4') THEN
+        CREATE FUNCTION uuid_generate_v4() RETURNS uuid
+            LANGUAGE sql VOLATILE PARALLEL SAFE
+            AS 'SELECT gen_random_uuid()';
+    END IF;
+END
+$$;
+
+--changeset registry-data-factory:ddm_files
+-- The file catalogue: one row per uploaded file, bound to (entity, entity_id, field) once attached.
+CREATE TABLE ddm_files (
+    id uuid PRIMARY KEY,
+    path_in_storage text NOT NULL,
+    bucket text NOT NULL,
+    filename text NOT NULL,
+    size bigint NOT NULL,
+    file_type text NOT NULL,
+    checksum text NOT NULL,
+    short_name varchar(24) NOT NULL UNIQUE,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    created_by text,
+    entity text,
+    entity_id text,
+    field text,
+    attached_at timestamptz,
+    root_process_instance_id text
+);
+CREATE INDEX ix_ddm_files_entity ON ddm_files (entity, entity_id, field);

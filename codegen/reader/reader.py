@@ -1,0 +1,77 @@
+"""``read_regulation``: a regulation folder or a changelog file → ``schemas.Regulation``.
+
+It never raises for bad input: every problem becomes a ``Diagnostic`` and reading goes on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from codegen.reader.apply import apply_changeset
+from codegen.reader.checks import check_final_tables
+from codegen.reader.loader import Loader
+from codegen.reader.state import ReaderState
+from schemas.regulation import ChangeSet, Location, Regulation
+
+MAIN_CHANGELOG = Path("data-model") / "main-liquibase.xml"
+
+
+def locate(path: Path) -> tuple[Path, Path | None, str]:
+    """(root, main changelog or None, registry name) for a folder or a changelog file.
+
+    A file inside a ``data-model`` folder has the folder's parent as root (includes are written
+    relative to the regulation root, e.g. ``data-model/createTables.xml``)."""
+    if path.is_dir():
+        for candidate in (path / MAIN_CHANGELOG, path / "main-liquibase.xml"):
+            if candidate.is_file():
+                return path, candidate, path.resolve().name
+        return path, None, path.resolve().name
+    root = path.parent
+    if root.name == "data-model":
+        root = root.parent
+    return root, path if path.is_file() else None, path.stem
+
+
+def read_regulation(path: str | Path) -> Regulation:
+    requested = Path(path)
+    state = ReaderState()
+    root, main, name = locate(requested)
+    if main is None:
+        state.report(
+            "CHANGELOG_NOT_FOUND",
+            f"'{requested}' is neither a changelog file nor a folder holding {MAIN_CHANGELOG.as_posix()}",
+            Location(requested.name or str(requested), 0),
+        )
+        return Regulation(root=str(root.resolve()), name=name, diagnostics=tuple(state.diagnostics.items))
+
+    loader = Loader(root, state)
+    loader.load(main)
+    changesets: list[ChangeSet] = []
+    seen: set[tuple[str, str, str]] = set()
+    for raw in loader.result.changesets:
+        changesets.append(apply_changeset(state, raw, seen))
+    if not changesets and not any(d.code == "EMPTY_CHANGELOG" for d in state.diagnostics.items):
+        state.report(
+            "EMPTY_CHANGELOG",
+            "the regulation declares no changeSet",
+            Location(loader.result.files[0] if loader.result.files else main.name, 1),
+        )
+    check_final_tables(state)
+
+    return Regulation(
+        root=str(loader.root),
+        name=name,
+        tables=tuple(t.freeze() for t in state.tables.values()),
+        enums=tuple(state.enums.values()),
+        composites=tuple(state.composites.values()),
+        domains=tuple(state.domains.values()),
+        search_conditions=tuple(state.search_conditions.values()),
+        exposures=tuple(state.exposures.values()),
+        rbac=state.rbac,
+        partial_updates=tuple(state.partial_updates.values()),
+        read_parameters=tuple(state.read_parameters.values()),
+        composite_entities=tuple(state.composite_entities.values()),
+        many2many=tuple(state.many2many.values()),
+        changesets=tuple(changesets),
+        properties=tuple(loader.result.properties),
+        diagnostics=tuple(state.diagnostics.items),
+    )

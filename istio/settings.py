@@ -1,0 +1,159 @@
+"""Deployment facts the Istio resources need and a regulation does not carry.
+
+Loaded from a YAML file (every key optional) by ``load_istio_settings``; ``IstioSettings.for_registry``
+fills the defaults that derive from the registry name. Reference naming: the three Deployments are
+``<registry>-rest-api``, ``<registry>-rest-api-ext``, ``<registry>-rest-api-public`` (label
+``app: <name>``), Keycloak realms are ``<namespace>-<realm>`` (e.g. ``reg-officer-portal``).
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+_DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+
+
+class Profile(StrEnum):
+    INTERNAL = "internal"
+    EXT = "ext"
+    PUBLIC = "public"
+
+
+class IstioSettingsError(ValueError):
+    pass
+
+
+class Deployment(BaseModel):
+    """One of the three Deployments: its Service name (host) and its pods' ``app`` label."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    service: str = Field(pattern=_DNS_LABEL, max_length=63)
+    app: str = Field(min_length=1, max_length=63)
+    port: int = Field(default=8080, ge=1, le=65535)
+
+
+class Realms(BaseModel):
+    """Realm names before the namespace prefix."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    officer: str = "officer-portal"
+    citizen: str = "citizen-portal"
+    external_system: str = "external-system"
+
+
+class PublicGateway(BaseModel):
+    """Where the public API enters the mesh. The per-entry rate limits live on this gateway: the
+    VirtualService's named routes exist only in the gateway's route table (a sidecar's inbound
+    routes ignore VirtualServices), so that is where the EnvoyFilter route patches can find them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    gateway: str = "istio-system/istio-ingressgateway"  # <namespace>/<Gateway name>
+    namespace: str = Field(default="istio-system", pattern=_DNS_LABEL)  # where the gateway pods run
+    labels: dict[str, str] = Field(default_factory=lambda: {"istio": "ingressgateway"})
+    host: str | None = None  # public DNS name; default "<registry>-public-api.local" (fails closed)
+
+
+class IstioSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    registry: str | None = Field(default=None, pattern=_DNS_LABEL, max_length=40)
+    namespace: str | None = Field(default=None, pattern=_DNS_LABEL, max_length=63)
+    api_root: str = "/api/data-factory"
+    keycloak_url: str = "https://keycloak.example.org"
+    realm_prefix: str | None = None  # default: the namespace (reference naming)
+    realms: Realms = Realms()
+    internal: Deployment | None = None
+    ext: Deployment | None = None
+    public: Deployment | None = None
+    public_gateway: PublicGateway = PublicGateway()
+    # Reachable without a token on internal and ext: health probes and API docs.
+    open_paths: tuple[str, ...] = ("/health", "/health/*", "/openapi.json", "/docs", "/docs/*")
+
+    @field_validator("api_root")
+    @classmethod
+    def _api_root(cls, value: str) -> str:
+        if not re.fullmatch(r"(/[A-Za-z0-9._~-]+)+", value):
+            raise ValueError("api_root must be a path like /api/data-factory (no trailing slash)")
+        return value
+
+    @field_validator("keycloak_url")
+    @classmethod
+    def _keycloak_url(cls, value: str) -> str:
+        if not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", value):
+            raise ValueError("keycloak_url must be an http(s) URL")
+        return value.rstrip("/")
+
+    def for_registry(self, registry: str) -> IstioSettings:
+        """A copy with every registry-derived default filled in."""
+        name = self.registry or _dns_name(registry)
+        namespace = self.namespace or name
+
+        def deployment(current: Deployment | None, suffix: str) -> Deployment:
+            return current or Deployment(service=f"{name}{suffix}", app=f"{name}{suffix}")
+
+        return self.model_copy(
+            update={
+                "registry": name,
+                "namespace": namespace,
+                "realm_prefix": self.realm_prefix if self.realm_prefix is not None else namespace,
+                "internal": deployment(self.internal, "-rest-api"),
+                "ext": deployment(self.ext, "-rest-api-ext"),
+                "public": deployment(self.public, "-rest-api-public"),
+                "public_gateway": self.public_gateway.model_copy(
+                    update={"host": self.public_gateway.host or f"{name}-public-api.local"}
+                ),
+            }
+        )
+
+    def deployment(self, profile: Profile) -> Deployment:
+        found = {Profile.INTERNAL: self.internal, Profile.EXT: self.ext, Profile.PUBLIC: self.public}[profile]
+        if found is None:
+            raise IstioSettingsError("call for_registry() first: deployments are not resolved")
+        return found
+
+    def realm_name(self, realm: str) -> str:
+        return f"{self.realm_prefix}-{realm}" if self.realm_prefix else realm
+
+    def issuer(self, realm: str) -> str:
+        return f"{self.keycloak_url}/realms/{self.realm_name(realm)}"
+
+    def jwks_uri(self, realm: str) -> str:
+        return f"{self.issuer(realm)}/protocol/openid-connect/certs"
+
+
+def _dns_name(name: str) -> str:
+    """A registry name as a DNS label: lower case, ``_`` → ``-``."""
+    label = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")
+    if not label:
+        raise IstioSettingsError(f"registry name '{name}' gives no usable DNS label; set 'registry'")
+    return label[:40].rstrip("-")
+
+
+def load_istio_settings(path: str | Path | None) -> IstioSettings:
+    if path is None:
+        return IstioSettings()
+    source = Path(path)
+    try:
+        data = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    except OSError as error:
+        raise IstioSettingsError(f"{source}: cannot read: {error.strerror}") from None
+    except yaml.YAMLError as error:
+        raise IstioSettingsError(f"{source}: not valid YAML: {error}") from None
+    if not isinstance(data, dict):
+        raise IstioSettingsError(f"{source}: expected a mapping of settings")
+    try:
+        return IstioSettings.model_validate(data)
+    except ValidationError as error:
+        details = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {str(e['msg']).removeprefix('Value error, ')}"
+            for e in error.errors()
+        )
+        raise IstioSettingsError(f"{source}: {details}") from None

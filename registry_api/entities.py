@@ -1,0 +1,247 @@
+"""Entity CRUD over SQLAlchemy Core tables (DESIGN.md §4 "Entities").
+
+Generated routers describe each table once as an :class:`EntitySpec` and call the functions here.
+Every write runs in one transaction that (1) attaches referenced files through the file service,
+(2) writes the row and its ``ddm_created_*``/``ddm_updated_*`` columns and (3) appends a ``<t>_hst``
+snapshot carrying the ``X-Source-*`` headers — all or nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import Column, Connection, Table, Uuid, bindparam, delete, func, insert, select, update
+from sqlalchemy.sql.elements import BindParameter
+from starlette.responses import Response
+
+from registry_api.errors import ApiError, ErrorCode
+from registry_api.guards import Caller
+from registry_api.headers import SourceHeaders
+from registry_api.types import FileArrayType, FileType
+from schemas.naming import to_camel
+
+SERVICE_PREFIX = "ddm_"
+
+# Which header lands in which history column (reference parameters.xml names).
+_HISTORY_HEADER_COLUMNS: dict[str, str] = {
+    "ddm_system_id": "system",
+    "ddm_application_id": "application",
+    "ddm_business_process_id": "business_process",
+    "ddm_business_process_definition_id": "business_process_definition_id",
+    "ddm_business_process_instance_id": "business_process_instance_id",
+    "ddm_business_activity": "business_activity",
+    "ddm_business_activity_instance_id": "business_activity_instance_id",
+    "ddm_digital_sign": "digital_signature",
+    "ddm_digital_sign_derived": "digital_signature_derived",
+}
+# Source system/application/process names are kept in UUID history columns: a header that is not
+# already a UUID is stored as the name-based UUID (v5) of its value in this namespace, so the same
+# name always maps to the same id (see docs/api.md "Headers").
+HISTORY_NAMESPACE = uuid.UUID("6f0c5e0a-6a8f-4d1e-9a57-0d2f1c3b9e11")
+_ENTITY_ID: BindParameter[Any] = bindparam("entity_id")
+
+
+def history_uuid(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return uuid.uuid5(HISTORY_NAMESPACE, value)
+
+
+@dataclass(frozen=True)
+class EntitySpec:
+    """One table served as an entity: its Core table, its history table and its key."""
+
+    table: Table
+    history: Table | None = None
+    primary_key: str = ""
+    columns: tuple[str, ...] = field(init=False)  # the API columns, in declaration order
+    json_names: Mapping[str, str] = field(init=False)  # column → camelCase property
+    file_columns: tuple[str, ...] = field(init=False)
+    read_statement: Any = field(init=False, repr=False, compare=False)  # built once, cached compiled
+
+    def __post_init__(self) -> None:
+        columns = tuple(c.name for c in self.table.columns if not c.name.startswith(SERVICE_PREFIX))
+        object.__setattr__(self, "columns", columns)
+        object.__setattr__(self, "json_names", {c: to_camel(c) for c in columns})
+        files = tuple(
+            c.name for c in self.table.columns if isinstance(c.type, FileType | FileArrayType)
+        )
+        object.__setattr__(self, "file_columns", files)
+        if not self.primary_key:
+            keys = [c.name for c in self.table.primary_key.columns]
+            object.__setattr__(self, "primary_key", keys[0] if keys else "")
+        statement = select(*(self.table.c[c] for c in columns)).where(self.key == _ENTITY_ID)
+        object.__setattr__(self, "read_statement", statement)
+
+    @property
+    def name(self) -> str:
+        return self.table.name
+
+    @property
+    def key(self) -> Column[Any]:
+        return self.table.c[self.primary_key]
+
+
+# ---------------------------------------------------------------------------------------------
+# Reads
+
+
+def read(spec: EntitySpec, entity_id: Any, caller: Caller) -> Response:
+    """``GET /{entity}/{id}``: the row as camelCase JSON, narrowed to the columns the caller may read."""
+    runtime = caller.runtime
+    with runtime.engine.connect() as connection:
+        row = connection.execute(spec.read_statement, {"entity_id": entity_id}).first()
+        if row is None:
+            raise not_found(spec, entity_id)
+        values = row._asdict()
+        root_process = caller.headers.root_business_process_instance_id
+        if root_process and runtime.files is not None and spec.file_columns:
+            file_values = {c: values[c] for c in spec.file_columns}
+            runtime.files.copy_to_process(connection, spec.name, entity_id, file_values, root_process)
+    visible = runtime.access.readable_columns(caller.identity, spec.name, spec.columns)
+    body = {spec.json_names[c]: v for c, v in values.items() if c in visible}
+    return json_response(body)
+
+
+def not_found(spec: EntitySpec, entity_id: Any) -> ApiError:
+    return ApiError(ErrorCode.NOT_FOUND, f"No {spec.name} with id {entity_id}.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Writes
+
+
+def create(spec: EntitySpec, body: BaseModel, caller: Caller) -> dict[str, str]:
+    """``POST /{entity}`` → ``{"id"}``. Omitted properties take the column defaults; the key comes from
+    the body or is generated (UUID keys are generated here so files can be bound before the insert)."""
+    values = body.model_dump(exclude_unset=True)
+    values = {c: v for c, v in values.items() if c in spec.json_names}
+    if values.get(spec.primary_key) is None and isinstance(spec.key.type, Uuid):
+        values[spec.primary_key] = uuid.uuid4()
+    with caller.runtime.engine.begin() as connection:
+        entity_id = values.get(spec.primary_key)
+        _attach_files(connection, spec, entity_id, values, caller)
+        values.update(_stamps(spec, caller, created=True))
+        row = connection.execute(insert(spec.table).values(values).returning(*spec.table.columns)).one()
+        _record_history(connection, spec, row._asdict(), "I", caller)
+    return {"id": str(row._mapping[spec.primary_key])}
+
+
+def replace(spec: EntitySpec, entity_id: Any, body: BaseModel, caller: Caller) -> None:
+    """``PUT /{entity}/{id}``: every column is set (omitted ones to NULL); the key stays the path's."""
+    values = body.model_dump()
+    values = {c: v for c, v in values.items() if c in spec.json_names and c != spec.primary_key}
+    _update(spec, entity_id, values, caller)
+
+
+def patch(spec: EntitySpec, entity_id: Any, body: BaseModel, columns: Sequence[str], caller: Caller) -> None:
+    """``PATCH /partial/{name}/{id}``: only the listed columns the body carries are changed."""
+    values = body.model_dump(exclude_unset=True)
+    values = {c: v for c, v in values.items() if c in columns and c != spec.primary_key}
+    _update(spec, entity_id, values, caller)
+
+
+def remove(spec: EntitySpec, entity_id: Any, caller: Caller) -> None:
+    """``DELETE /{entity}/{id}``; the history keeps the deleted row."""
+    with caller.runtime.engine.begin() as connection:
+        statement = delete(spec.table).where(spec.key == entity_id).returning(*spec.table.columns)
+        row = connection.execute(statement).first()
+        if row is None:
+            raise not_found(spec, entity_id)
+        _record_history(connection, spec, row._asdict(), "D", caller)
+
+
+def _update(spec: EntitySpec, entity_id: Any, values: dict[str, Any], caller: Caller) -> None:
+    with caller.runtime.engine.begin() as connection:
+        exists = connection.execute(
+            select(spec.key).where(spec.key == entity_id).with_for_update()
+        ).first()
+        if exists is None:
+            raise not_found(spec, entity_id)
+        _attach_files(connection, spec, entity_id, values, caller)
+        values.update(_stamps(spec, caller, created=False))
+        statement = update(spec.table).where(spec.key == entity_id).values(values)
+        row = connection.execute(statement.returning(*spec.table.columns)).one()
+        _record_history(connection, spec, row._asdict(), "U", caller)
+
+
+def _attach_files(
+    connection: Connection, spec: EntitySpec, entity_id: Any, values: dict[str, Any], caller: Caller
+) -> None:
+    files = caller.runtime.files
+    referenced = {c: values[c] for c in spec.file_columns if c in values}
+    if files is None or not referenced:
+        return
+    files.attach(
+        connection, spec.name, entity_id, referenced, caller.headers.root_business_process_instance_id
+    )
+
+
+def _stamps(spec: EntitySpec, caller: Caller, *, created: bool) -> dict[str, Any]:
+    subject = caller.identity.subject
+    wanted = {"ddm_updated_by": subject, "ddm_updated_at": func.now()}
+    if created:
+        wanted |= {"ddm_created_by": subject, "ddm_created_at": func.now()}
+    return {name: value for name, value in wanted.items() if name in spec.table.c}
+
+
+def _record_history(
+    connection: Connection, spec: EntitySpec, row: Mapping[str, Any], operation: str, caller: Caller
+) -> None:
+    history = spec.history
+    if history is None:
+        return
+    values: dict[str, Any] = {c: v for c, v in row.items() if c in spec.json_names and c in history.c}
+    values["ddm_dml_op"] = operation
+    values["ddm_created_by"] = caller.identity.subject
+    values.update(_header_values(history, caller.headers))
+    connection.execute(insert(history).values(values))
+
+
+def _header_values(history: Table, headers: SourceHeaders) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for column, attribute in _HISTORY_HEADER_COLUMNS.items():
+        value = getattr(headers, attribute)
+        if value is None or column not in history.c:
+            continue
+        values[column] = history_uuid(value) if isinstance(history.c[column].type, Uuid) else value
+    return values
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON
+
+
+def json_response(body: Any, status_code: int = 200) -> Response:
+    """Serialise once, straight to bytes: entity reads skip FastAPI's response-model validation
+    (the row came from our own typed table) — the hot path of the service."""
+    content = json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=json_default)
+    return Response(content.encode(), status_code=status_code, media_type="application/json")
+
+
+def json_default(value: Any) -> Any:
+    if isinstance(value, uuid.UUID | Decimal):
+        return str(value) if isinstance(value, uuid.UUID) else _decimal(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", by_alias=True)
+    if isinstance(value, bytes | memoryview):
+        return bytes(value).hex()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def _decimal(value: Decimal) -> int | float | str:
+    if value == value.to_integral_value() and abs(value) < 2**53:
+        return int(value)
+    return float(value) if abs(value) < 2**53 else str(value)

@@ -1,0 +1,215 @@
+"""Every error leaves the service as RFC 9457 ``application/problem+json`` carrying the reference
+platform's ``code``, ``traceId`` and ``details`` (DESIGN.md §4 "Errors").
+
+The handlers here turn our ``ApiError``, FastAPI's validation errors, Starlette's HTTP errors, database
+failures and anything unexpected into that shape. Nothing internal (SQL, stack traces, hostnames) is
+ever copied into a response; unexpected errors are logged with the trace id instead.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from rbac.errors import AuthenticationError
+from registry_api.errors import STATUS, ApiError, ErrorCode
+
+PROBLEM_JSON = "application/problem+json"
+TRACE_HEADER = "X-B3-TraceId"
+
+log = logging.getLogger("registry_api")
+
+_HTTP_STATUS_CODES: dict[int, ErrorCode] = {
+    400: ErrorCode.CLIENT_ERROR,
+    401: ErrorCode.AUTHENTICATION_FAILED,
+    403: ErrorCode.FORBIDDEN_OPERATION,
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    412: ErrorCode.PRECONDITION_FAILED,
+    413: ErrorCode.PAYLOAD_TOO_LARGE,
+    415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    416: ErrorCode.RANGE_NOT_SATISFIABLE,
+    422: ErrorCode.VALIDATION_ERROR,
+    429: ErrorCode.TOO_MANY_REQUESTS,
+    503: ErrorCode.THIRD_PARTY_SERVICE_UNAVAILABLE,
+}
+_TRACE_ID = re.compile(r"^[0-9A-Za-z-]{1,64}$")
+
+
+def trace_id_of(request: Request) -> str:
+    """The caller's ``X-B3-TraceId`` when it looks like one, else a fresh id (one per request)."""
+    cached = getattr(request.state, "trace_id", None)
+    if isinstance(cached, str):
+        return cached
+    supplied = request.headers.get(TRACE_HEADER, "")
+    trace_id = supplied if _TRACE_ID.match(supplied) else uuid.uuid4().hex
+    request.state.trace_id = trace_id
+    return trace_id
+
+
+def problem_response(
+    request: Request,
+    code: ErrorCode,
+    detail: str | None = None,
+    *,
+    details: Any = None,
+    status: int | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    status_code = status or STATUS[code][0]
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": STATUS[code][1],
+        "status": status_code,
+        "code": code.value,
+        "traceId": trace_id_of(request),
+        "instance": request.url.path,
+    }
+    if detail:
+        body["detail"] = detail
+    if details is not None:
+        body["details"] = details
+    content = json.dumps(body, ensure_ascii=False, default=str).encode()
+    response = Response(
+        content, status_code=status_code, media_type=PROBLEM_JSON, headers=dict(headers or {})
+    )
+    if request.method == "HEAD":
+        response.body = b""
+    return response
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ApiError, _api_error)  # type: ignore[arg-type]
+    app.add_exception_handler(AuthenticationError, _authentication_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(IntegrityError, _integrity_error)  # type: ignore[arg-type]
+    app.add_exception_handler(OperationalError, _database_unavailable)  # type: ignore[arg-type]
+    app.add_exception_handler(InterfaceError, _database_unavailable)  # type: ignore[arg-type]
+    app.add_exception_handler(DBAPIError, _database_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _unexpected_error)
+
+
+def _api_error(request: Request, error: ApiError) -> Response:
+    return problem_response(
+        request, error.code, error.detail, details=error.details, status=error.status, headers=error.headers
+    )
+
+
+def _authentication_error(request: Request, error: AuthenticationError) -> Response:
+    return problem_response(
+        request,
+        ErrorCode.AUTHENTICATION_FAILED,
+        error.reason,
+        headers={"WWW-Authenticate": error.www_authenticate},
+    )
+
+
+def _validation_error(request: Request, error: RequestValidationError) -> Response:
+    """Body problems are 422 ``VALIDATION_ERROR``; a bad path parameter is
+    ``METHOD_ARGUMENT_TYPE_MISMATCH``; query parameters and unreadable JSON are 400 ``CLIENT_ERROR``."""
+    errors = list(error.errors())
+    items = [_error_item(e) for e in errors]
+    sources = {str(e.get("loc", ("",))[0]) for e in errors}
+    unreadable = any(e.get("type") == "json_invalid" for e in errors)
+    if "path" in sources:
+        return problem_response(
+            request,
+            ErrorCode.METHOD_ARGUMENT_TYPE_MISMATCH,
+            "A path parameter has the wrong type.",
+            details={"errors": [i for i, e in zip(items, errors, strict=True) if e["loc"][0] == "path"]},
+        )
+    if unreadable:
+        return problem_response(request, ErrorCode.CLIENT_ERROR, "The request body is not valid JSON.")
+    if sources <= {"body"}:
+        return problem_response(
+            request, ErrorCode.VALIDATION_ERROR, "The request body is not valid.", details={"errors": items}
+        )
+    return problem_response(
+        request, ErrorCode.CLIENT_ERROR, "Request parameters are not valid.", details={"errors": items}
+    )
+
+
+def _error_item(error: Mapping[str, Any]) -> dict[str, Any]:
+    location: Sequence[Any] = error.get("loc", ())
+    field = ".".join(str(part) for part in location[1:]) or str(location[0] if location else "")
+    value = error.get("input")
+    if location and location[0] == "body" and len(location) == 1:
+        value = None  # the whole body: don't echo it back
+    return {"field": field, "value": _safe_value(value), "message": str(error.get("msg", ""))}
+
+
+def _safe_value(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 200 else text[:200] + "…"
+
+
+def _http_error(request: Request, error: StarletteHTTPException) -> Response:
+    code = _HTTP_STATUS_CODES.get(error.status_code, ErrorCode.CLIENT_ERROR)
+    if error.status_code >= 500:
+        code = ErrorCode.RUNTIME_ERROR if error.status_code != 503 else code
+    detail = error.detail if isinstance(error.detail, str) else None
+    if error.status_code == 404 and detail == "Not Found":
+        detail = "No such resource."
+    return problem_response(
+        request, code, detail, status=error.status_code, headers=getattr(error, "headers", None)
+    )
+
+
+def _integrity_error(request: Request, error: IntegrityError) -> Response:
+    diag = getattr(error.orig, "diag", None)
+    constraint = getattr(diag, "constraint_name", None)
+    return problem_response(
+        request,
+        ErrorCode.CONSTRAINT_ERROR,
+        "The data violates a database constraint.",
+        details={"constraint": constraint},
+    )
+
+
+def _database_unavailable(request: Request, error: DBAPIError) -> Response:
+    if not _is_connection_problem(error):
+        return _database_error(request, error)
+    log.warning("database unavailable (trace %s): %s", trace_id_of(request), error.orig)
+    return problem_response(
+        request, ErrorCode.THIRD_PARTY_SERVICE_UNAVAILABLE, "The database is unavailable; try again later."
+    )
+
+
+def _is_connection_problem(error: DBAPIError) -> bool:
+    """psycopg reports both lost connections and some query errors as OperationalError; a SQLSTATE of
+    class 08 (connection exception), 57P (shutdown) or none at all means the server is out of reach."""
+    if error.connection_invalidated:
+        return True
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    return sqlstate is None or sqlstate.startswith(("08", "57P", "53"))
+
+
+def _database_error(request: Request, error: DBAPIError) -> Response:
+    sqlstate = getattr(error.orig, "sqlstate", None) or ""
+    if sqlstate.startswith("23"):
+        return _integrity_error(request, error)  # type: ignore[arg-type]
+    if sqlstate.startswith("22"):  # data exception: bad value for the column's type, out of range, ...
+        return problem_response(
+            request, ErrorCode.VALIDATION_ERROR, "A value does not fit its database column."
+        )
+    if isinstance(error, OperationalError | InterfaceError) and _is_connection_problem(error):
+        return _database_unavailable(request, error)
+    return _unexpected_error(request, error)
+
+
+def _unexpected_error(request: Request, error: Exception) -> Response:
+    log.error("unexpected error (trace %s)", trace_id_of(request), exc_info=error)
+    return problem_response(request, ErrorCode.RUNTIME_ERROR, "An internal error occurred.")

@@ -1,0 +1,76 @@
+"""Shared fixtures: real servers, started lazily (only tests that ask for them pay), stopped always.
+
+* ``postgres`` (session): embedded PostgreSQL 18 in a fresh temporary directory; ``.url`` is the
+  server-wide admin database.
+* ``database_url`` (function): a fresh empty database on that server, dropped after the test.
+* ``s3`` (session): a fresh nanio S3 server; ``.client()`` gives a boto3 client configured as for Ceph.
+* ``shared_dir`` (session): ``../shared`` beside the repository (regulation corpus, Istio CRDs).
+
+Servers are stopped by fixture teardown, and also by atexit handlers (Ctrl-C, SIGTERM) in case pytest
+never reaches teardown.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from registry_api.embedded import EmbeddedPostgres, EmbeddedS3, stop_on_sigterm
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Python skips atexit on a plain SIGTERM; turning it into KeyboardInterrupt lets teardown run.
+    stop_on_sigterm()
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    path = (REPO_ROOT / ".." / "shared").resolve()
+    if not (path / "regulations").is_dir():
+        pytest.fail(f"the shared corpus is missing: expected {path} beside the repository", pytrace=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostgres]:
+    data_dir = tmp_path_factory.mktemp("postgres") / "pgdata"
+    server = EmbeddedPostgres(data_dir)
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)  # ~40 MB per run; nothing to inspect after a stop
+
+
+@pytest.fixture
+def database_url(postgres: EmbeddedPostgres) -> Iterator[str]:
+    name = f"test_{secrets.token_hex(6)}"
+    with psycopg.connect(postgres.conninfo, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield postgres.url_for(name)
+    finally:
+        # FORCE: a test that leaked a connection (or a pool) must not keep its database alive.
+        with psycopg.connect(postgres.conninfo, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="session")
+def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedS3]:
+    server = EmbeddedS3(
+        tmp_path_factory.mktemp("s3"),
+        access_key=f"test-{secrets.token_hex(4)}",
+        secret_key=secrets.token_urlsafe(24),
+    )
+    try:
+        yield server
+    finally:
+        server.stop()
