@@ -15,6 +15,8 @@ import traceback
 
 MODULES: list[str] = [
     # Topic modules register here, e.g. "reader".
+    "rbac",
+    "read_regulation",
 ]
 
 

@@ -75,7 +75,13 @@ class IstioSettings(BaseModel):
     public: Deployment | None = None
     public_gateway: PublicGateway = PublicGateway()
     # Reachable without a token on internal and ext: health probes and API docs.
-    open_paths: tuple[str, ...] = ("/health", "/health/*", "/openapi.json", "/docs", "/docs/*")
+    open_paths: tuple[str, ...] = (
+        "/actuator/health",
+        "/actuator/health/*",
+        "/openapi.json",
+        "/docs",
+        "/docs/*",
+    )
 
     @field_validator("api_root")
     @classmethod
@@ -157,3 +163,37 @@ def load_istio_settings(path: str | Path | None) -> IstioSettings:
             for e in error.errors()
         )
         raise IstioSettingsError(f"{source}: {details}") from None
+
+
+def coerce_settings(settings: object | None) -> IstioSettings:
+    """``IstioSettings`` as given; service settings (``registry_api.settings.Settings``, passed by
+    ``generate``) are read by duck typing for what they share — API root, Keycloak URL, realm names —
+    since ``istio`` may not import ``registry_api``."""
+    if settings is None:
+        return IstioSettings()
+    if isinstance(settings, IstioSettings):
+        return settings
+    values: dict[str, object] = {}
+    api_root = getattr(settings, "api_root", None)
+    if isinstance(api_root, str):
+        values["api_root"] = api_root.rstrip("/")
+    auth = getattr(settings, "auth", None)
+    if auth is not None:
+        if isinstance(url := getattr(auth, "keycloak_url", None), str):
+            values["keycloak_url"] = url
+        if isinstance(namespace := getattr(auth, "namespace", None), str) and namespace:
+            values["namespace"] = namespace
+        realms = {
+            key: value
+            for key, attribute in (
+                ("officer", "officer_realm"),
+                ("citizen", "citizen_realm"),
+                ("external_system", "external_system_realm"),
+            )
+            if isinstance(value := getattr(auth, attribute, None), str)
+        }
+        values["realms"] = Realms(**realms)
+    try:
+        return IstioSettings.model_validate(values)
+    except ValidationError as error:
+        raise IstioSettingsError(f"service settings do not give usable Istio settings: {error}") from None

@@ -8,7 +8,6 @@ who can read the data directory can mint any role.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 import uuid
@@ -32,11 +31,16 @@ def dev_signing_key(data_dir: Path) -> jwk.JWK:
     path = _key_path(data_dir)
     if path.is_file():
         return jwk.JWK.from_json(path.read_text(encoding="utf-8"))
-    key = jwk.JWK.generate(kty="RSA", size=2048, kid=f"{DEV_KID_PREFIX}{uuid.uuid4().hex[:12]}", use="sig", alg="RS256")
+    key = jwk.JWK.generate(
+        kty="RSA", size=2048, kid=f"{DEV_KID_PREFIX}{uuid.uuid4().hex[:12]}", use="sig", alg="RS256"
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     os.chmod(path.parent, 0o700)
     # Create with 0600 from the start: no window in which the private key is world-readable.
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # created concurrently by another process
+        return jwk.JWK.from_json(path.read_text(encoding="utf-8"))
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         handle.write(key.export_private())
     return key

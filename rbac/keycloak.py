@@ -27,9 +27,11 @@ from rbac.principal import Identity
 
 log = logging.getLogger(__name__)
 
-TOKEN_HEADER = "x-access-token"
+TOKEN_HEADER = "x-access-token"  # noqa: S105 - a header name, not a secret
 # Asymmetric only: a symmetric algorithm would let a public key act as an HMAC secret.
-SUPPORTED_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"})
+SUPPORTED_ALGORITHMS = frozenset(
+    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"}
+)
 _MAX_TOKEN_LENGTH = 16_384
 
 
@@ -79,10 +81,14 @@ class KeycloakAuthenticator:
             raise ValueError("a Keycloak authenticator needs at least one realm")
         unsupported = set(algorithms) - SUPPORTED_ALGORITHMS
         if unsupported or not algorithms:
-            raise ValueError(f"unsupported token algorithms {sorted(unsupported)}; allowed: {sorted(SUPPORTED_ALGORITHMS)}")
+            raise ValueError(
+                f"unsupported token algorithms {sorted(unsupported)}; allowed: {sorted(SUPPORTED_ALGORITHMS)}"
+            )
         self._by_issuer = {r.issuer: r for r in realms}
         self._clients = {
-            r.issuer: KeycloakOpenID(server_url=r.keycloak_url.rstrip("/") + "/", realm_name=r.keycloak_name, client_id=CLIENT_ID)
+            r.issuer: KeycloakOpenID(
+                server_url=r.keycloak_url.rstrip("/") + "/", realm_name=r.keycloak_name, client_id=CLIENT_ID
+            )
             for r in realms
         }
         self._keys = keys
@@ -96,7 +102,9 @@ class KeycloakAuthenticator:
     def authenticate(self, connection: HTTPConnection) -> Identity:
         token = token_from(connection)
         if token is None:
-            raise AuthenticationError("an access token is required (X-Access-Token or Authorization: Bearer)", error="")
+            raise AuthenticationError(
+                "an access token is required (X-Access-Token or Authorization: Bearer)", error=""
+            )
         return self.verify(token)
 
     def verify(self, token: str) -> Identity:
@@ -116,7 +124,8 @@ class KeycloakAuthenticator:
                 key=key_set,
                 algs=self._algorithms,
                 # Listing claims switches off jwcrypto's default checks: exp and nbf must be listed.
-                check_claims={"iss": target.issuer, "exp": None, "nbf": None} if "nbf" in unverified
+                check_claims={"iss": target.issuer, "exp": None, "nbf": None}
+                if "nbf" in unverified
                 else {"iss": target.issuer, "exp": None},
                 expected_type="JWS",
                 leeway=self._leeway,

@@ -48,7 +48,9 @@ class Realm:
 
 def realm(keycloak_url: str, name: str, namespace: str | None = None) -> Realm:
     """The reference names Keycloak realms ``<namespace>-<realm>`` (e.g. ``reg-officer-portal``)."""
-    return Realm(name=name, keycloak_name=f"{namespace}-{name}" if namespace else name, keycloak_url=keycloak_url)
+    return Realm(
+        name=name, keycloak_name=f"{namespace}-{name}" if namespace else name, keycloak_url=keycloak_url
+    )
 
 
 def key_set_from_json(document: Mapping[str, Any]) -> jwk.JWKSet:
@@ -138,8 +140,15 @@ class RealmKeys:
             try:
                 key_set = key_set_from_json(self._fetch(target))
             except Exception as error:  # network, HTTP or JSON failure: keep the old keys, if any
-                log.warning("fetching signing keys of realm %s from %s failed: %s", target.name, target.certs_url, error)
-                entry = _Entry(current.key_set if current else None, current.kids if current else frozenset(), now)
+                log.warning(
+                    "fetching signing keys of realm %s from %s failed: %s",
+                    target.name,
+                    target.certs_url,
+                    error,
+                )
+                entry = _Entry(
+                    current.key_set if current else None, current.kids if current else frozenset(), now
+                )
             else:
                 entry = _Entry(key_set, _kids(key_set), now)
             self._entries[target.name] = entry

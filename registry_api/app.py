@@ -141,3 +141,17 @@ def _files_router(files: Any, plan: RoutePlan) -> APIRouter | None:
         return None
     router: APIRouter | None = build(plan)
     return router
+
+
+def route_plan(
+    profile: str,
+    exposed_to: Mapping[str, tuple[str, ...]],
+    file_columns: Mapping[str, tuple[tuple[str, str], ...]],
+    public_api: Any | None = None,
+) -> RoutePlan:
+    """The profile's route plan from a generated package's ``exposure`` constants."""
+    from registry_api.profiles import plan_for  # noqa: PLC0415 - keeps module import light
+
+    exposures = {sc: frozenset(consumers) for sc, consumers in exposed_to.items()}
+    files = {sc: frozenset(pairs) for sc, pairs in file_columns.items()}
+    return plan_for(profile, exposures, files, public_api)

@@ -64,6 +64,7 @@ class EntitySpec:
     primary_key: str = ""
     columns: tuple[str, ...] = field(init=False)  # the API columns, in declaration order
     json_names: Mapping[str, str] = field(init=False)  # column → camelCase property
+    columns_by_json: Mapping[str, str] = field(init=False)  # camelCase property → column
     file_columns: tuple[str, ...] = field(init=False)
     read_statement: Any = field(init=False, repr=False, compare=False)  # built once, cached compiled
 
@@ -71,6 +72,7 @@ class EntitySpec:
         columns = tuple(c.name for c in self.table.columns if not c.name.startswith(SERVICE_PREFIX))
         object.__setattr__(self, "columns", columns)
         object.__setattr__(self, "json_names", {c: to_camel(c) for c in columns})
+        object.__setattr__(self, "columns_by_json", {to_camel(c): c for c in columns})
         files = tuple(
             c.name for c in self.table.columns if isinstance(c.type, FileType | FileArrayType)
         )
@@ -122,8 +124,7 @@ def not_found(spec: EntitySpec, entity_id: Any) -> ApiError:
 def create(spec: EntitySpec, body: BaseModel, caller: Caller) -> dict[str, str]:
     """``POST /{entity}`` → ``{"id"}``. Omitted properties take the column defaults; the key comes from
     the body or is generated (UUID keys are generated here so files can be bound before the insert)."""
-    values = body.model_dump(exclude_unset=True)
-    values = {c: v for c, v in values.items() if c in spec.json_names}
+    values = _column_values(spec, body, only_sent=True)
     if values.get(spec.primary_key) is None and isinstance(spec.key.type, Uuid):
         values[spec.primary_key] = uuid.uuid4()
     with caller.runtime.engine.begin() as connection:
@@ -137,14 +138,14 @@ def create(spec: EntitySpec, body: BaseModel, caller: Caller) -> dict[str, str]:
 
 def replace(spec: EntitySpec, entity_id: Any, body: BaseModel, caller: Caller) -> None:
     """``PUT /{entity}/{id}``: every column is set (omitted ones to NULL); the key stays the path's."""
-    values = body.model_dump()
-    values = {c: v for c, v in values.items() if c in spec.json_names and c != spec.primary_key}
+    values = _column_values(spec, body, only_sent=False)
+    values.pop(spec.primary_key, None)
     _update(spec, entity_id, values, caller)
 
 
 def patch(spec: EntitySpec, entity_id: Any, body: BaseModel, columns: Sequence[str], caller: Caller) -> None:
     """``PATCH /partial/{name}/{id}``: only the listed columns the body carries are changed."""
-    values = body.model_dump(exclude_unset=True)
+    values = _column_values(spec, body, only_sent=True)
     values = {c: v for c, v in values.items() if c in columns and c != spec.primary_key}
     _update(spec, entity_id, values, caller)
 
@@ -157,6 +158,12 @@ def remove(spec: EntitySpec, entity_id: Any, caller: Caller) -> None:
         if row is None:
             raise not_found(spec, entity_id)
         _record_history(connection, spec, row._asdict(), "D", caller)
+
+
+def _column_values(spec: EntitySpec, body: BaseModel, *, only_sent: bool) -> dict[str, Any]:
+    """The body keyed by column names (models may rename fields; their aliases are the JSON names)."""
+    dumped = body.model_dump(by_alias=True, exclude_unset=only_sent)
+    return {spec.columns_by_json[name]: v for name, v in dumped.items() if name in spec.columns_by_json}
 
 
 def _update(spec: EntitySpec, entity_id: Any, values: dict[str, Any], caller: Caller) -> None:

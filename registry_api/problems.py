@@ -144,8 +144,8 @@ def _error_item(error: Mapping[str, Any]) -> dict[str, Any]:
     location: Sequence[Any] = error.get("loc", ())
     field = ".".join(str(part) for part in location[1:]) or str(location[0] if location else "")
     value = error.get("input")
-    if location and location[0] == "body" and len(location) == 1:
-        value = None  # the whole body: don't echo it back
+    if error.get("type") == "missing" or (location and location[0] == "body" and len(location) == 1):
+        value = None  # absent, or the whole body: nothing to echo back
     return {"field": field, "value": _safe_value(value), "message": str(error.get("msg", ""))}
 
 

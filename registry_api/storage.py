@@ -2,7 +2,7 @@
 
 Keys are opaque ids chosen by the file service; file names never reach S3. Every failure to talk to
 S3 becomes ``ApiError(THIRD_PARTY_SERVICE_UNAVAILABLE)`` (503); a missing object is
-:class:`ObjectNotFound`, which callers turn into the answer that fits them.
+:class:`ObjectNotFoundError`, which callers turn into the answer that fits them.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from registry_api.settings import S3Settings
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-__all__ = ["ObjectInfo", "ObjectNotFound", "ObjectStream", "Readable", "Storage"]
+__all__ = ["ObjectInfo", "ObjectNotFoundError", "ObjectStream", "Readable", "Storage"]
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ class Readable(Protocol):
     def read(self, size: int = -1, /) -> bytes: ...
 
 
-class ObjectNotFound(Exception):
+class ObjectNotFoundError(Exception):
     """The bucket has no object under that key."""
 
 
@@ -157,11 +157,12 @@ class Storage:
         bucket: str,
         key: str,
         *,
-        size: int,
+        size: int | None,
         content_type: str | None = None,
         metadata: Mapping[str, str] | None = None,
     ) -> None:
-        """Server-side copy. With ``metadata`` the copy's metadata (and content type) are replaced."""
+        """Server-side copy. With ``metadata`` the copy's metadata (and content type) are replaced.
+        ``size`` (when known) picks the managed multipart copy for objects beyond CopyObject's 5 GiB."""
         extra: dict[str, Any] = {}
         if metadata is not None:
             extra = {"MetadataDirective": "REPLACE", "Metadata": dict(metadata)}
@@ -169,20 +170,20 @@ class Storage:
                 extra["ContentType"] = content_type
         source = {"Bucket": source_bucket, "Key": source_key}
         with _s3_errors():
-            if size < _SINGLE_COPY_LIMIT:
+            if size is None or size < _SINGLE_COPY_LIMIT:
                 self.client.copy_object(CopySource=source, Bucket=bucket, Key=key, **extra)  # type: ignore[arg-type]
             else:
                 self.client.copy(source, bucket, key, ExtraArgs=extra)  # type: ignore[arg-type]
 
     def delete(self, bucket: str, key: str) -> None:
         """Remove the object; a missing one is fine (S3 answers 204 either way)."""
-        with _s3_errors(), contextlib.suppress(ObjectNotFound):
+        with _s3_errors(), contextlib.suppress(ObjectNotFoundError):
             self.client.delete_object(Bucket=bucket, Key=key)
 
     def exists(self, bucket: str, key: str) -> bool:
         try:
             self.head(bucket, key)
-        except ObjectNotFound:
+        except ObjectNotFoundError:
             return False
         return True
 
@@ -206,7 +207,9 @@ class Storage:
         if content_type:
             params["ResponseContentType"] = content_type
         with _s3_errors():
-            return self._presign_client.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in_s)
+            return self._presign_client.generate_presigned_url(
+                "get_object", Params=params, ExpiresIn=expires_in_s
+            )
 
 
 def _make_client(settings: S3Settings, endpoint_url: str | None) -> S3Client:
@@ -238,7 +241,7 @@ def _s3_errors() -> Iterator[None]:
         yield
     except ClientError as error:
         if _error_code(error) in _NOT_FOUND_CODES:
-            raise ObjectNotFound(str(error)) from None
+            raise ObjectNotFoundError(str(error)) from None
         log.warning("S3 request failed: %s", error)
         raise _unavailable() from error
     except S3UploadFailedError as error:

@@ -103,10 +103,15 @@ class PublicApiSettings(BaseModel):
     @model_validator(mode="after")
     def _unique(self) -> PublicApiSettings:
         problems = []
-        for label, values in (("name", [e.name for e in self.entries]), ("url", [e.url for e in self.entries])):
+        for label, values in (
+            ("name", [e.name for e in self.entries]),
+            ("url", [e.url for e in self.entries]),
+        ):
             for value, count in sorted(Counter(values).items()):
                 if count > 1:
-                    problems.append(f"{label} '{value}' is used by {count} entries; each {label} must be unique")
+                    problems.append(
+                        f"{label} '{value}' is used by {count} entries; each {label} must be unique"
+                    )
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -159,7 +164,7 @@ def _describe(error: ValidationError, data: dict[str, Any], source: str) -> list
         if loc and loc[0] == "publicApi":
             loc = loc[1:]
             if loc and isinstance(loc[0], int):
-                index = loc.pop(0)
+                index = int(loc.pop(0))
                 name = None
                 if isinstance(raw_entries, list) and isinstance(raw_entries[index], dict):
                     name = raw_entries[index].get("name")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import secrets
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,14 +41,16 @@ def shared_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostgres]:
-    data_dir = tmp_path_factory.mktemp("postgres") / "pgdata"
-    server = EmbeddedPostgres(data_dir)
+def postgres() -> Iterator[EmbeddedPostgres]:
+    # Not under pytest's basetemp: pytest resets /tmp/pytest-of-<user> to 0700 at every start, which
+    # would lock the server's own (non-root) user out of its data dir while another run is going on.
+    base = Path(tempfile.mkdtemp(prefix="registry-test-pg-"))
+    server = EmbeddedPostgres(base / "pgdata")
     try:
         yield server
     finally:
         server.stop()
-        shutil.rmtree(data_dir, ignore_errors=True)  # ~40 MB per run; nothing to inspect after a stop
+        shutil.rmtree(base, ignore_errors=True)  # ~40 MB per run; nothing to inspect after a stop
 
 
 @pytest.fixture

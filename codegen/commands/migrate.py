@@ -1,9 +1,74 @@
-"""Commands: migrate."""
+"""Commands: migrate (apply a regulation's changesets to PostgreSQL, Liquibase style).
+
+Exit codes: 0 success (or nothing to do), 1 the regulation has errors or a changeset failed / was edited /
+the database is locked, 2 usage errors (no database URL, missing path).
+"""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import typer
+
+from codegen.migrate import MigrationError, MigrationLockedError, migrate
+from codegen.reader import read_regulation
+from registry_api.settings import Settings
+from schemas.regulation import Severity
+
+
+def sqlalchemy_url(url: str) -> str:
+    """``postgresql://`` / ``postgres://`` URLs get the psycopg 3 driver the project uses."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def migrate_command(
+    regulation_path: Path = typer.Argument(
+        ...,
+        metavar="REGULATION",
+        help="A regulation folder (with data-model/main-liquibase.xml) or a changelog file.",
+    ),
+    database_url: str | None = typer.Option(
+        None,
+        "--database-url",
+        help="SQLAlchemy URL of the database (default: environment variable REGISTRY_DATABASE__URL).",
+    ),
+    contexts: str | None = typer.Option(
+        None,
+        "--contexts",
+        help="Liquibase contexts, comma-separated; '!name' leaves out changesets that need context 'name' "
+        "(e.g. '!pub' skips the reference platform's dictionary loads). Default: every changeset runs.",
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the SQL that would run; change nothing."),
+) -> None:
+    """Apply the regulation's pending changesets to the database, each once and in its own transaction."""
+    if not regulation_path.exists():
+        typer.echo(f"error: {regulation_path} does not exist", err=True)
+        raise typer.Exit(2)
+    url = database_url or Settings().database.url
+    if not url:
+        typer.echo(
+            "error: no database given: pass --database-url postgresql+psycopg://user:password@host/db "
+            "or set REGISTRY_DATABASE__URL",
+            err=True,
+        )
+        raise typer.Exit(2)
+    regulation = read_regulation(regulation_path)
+    errors = [d for d in regulation.diagnostics if d.severity is Severity.ERROR]
+    if errors:
+        for d in errors:
+            typer.echo(f"{d.location}: ERROR {d.code} {d.message}", err=True)
+        typer.echo(f"error: the regulation has {len(errors)} error(s); nothing was migrated", err=True)
+        raise typer.Exit(1)
+    try:
+        migrate(regulation, sqlalchemy_url(url), contexts=contexts, dry_run=dry_run, out=sys.stdout)
+    except (MigrationError, MigrationLockedError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the CLI (filled in by the issue that owns them)."""
+    app.command("migrate")(migrate_command)

@@ -50,7 +50,7 @@ CREATE TABLE IF NOT EXISTS databasechangeloglock (
 LIQUIBASE_COLUMN = "rdf-migrate 0.1"  # what ran the changeset (Liquibase writes its version here)
 
 
-class MigrationLocked(Exception):
+class MigrationLockedError(Exception):
     """Another migrator is working on this database."""
 
 
@@ -84,7 +84,9 @@ def read_applied(connection: Connection) -> dict[tuple[str, str, str], AppliedCh
 def _holder(connection: Connection) -> str:
     if not _table_exists(connection, "databasechangeloglock"):
         return "an unknown process"
-    row = connection.execute(text("SELECT lockedby, lockgranted FROM databasechangeloglock WHERE id = 1")).first()
+    row = connection.execute(
+        text("SELECT lockedby, lockgranted FROM databasechangeloglock WHERE id = 1")
+    ).first()
     if row is None or row.lockedby is None:
         return "an unknown process"
     return f"{row.lockedby} since {row.lockgranted:%Y-%m-%d %H:%M:%S}"
@@ -101,7 +103,7 @@ def changelog_lock(connection: Connection, notices: list[str]) -> Iterator[None]
     if not got:
         holder = _holder(connection)
         connection.rollback()
-        raise MigrationLocked(
+        raise MigrationLockedError(
             f"another migrator is running on this database (databasechangeloglock held by {holder}); "
             "wait for it to finish and try again"
         )
@@ -120,15 +122,22 @@ def changelog_lock(connection: Connection, notices: list[str]) -> Iterator[None]
                 "that migrator is no longer connected"
             )
         connection.execute(
-            text("UPDATE databasechangeloglock SET locked = TRUE, lockgranted = now(), lockedby = :who WHERE id = 1"),
+            text(
+                "UPDATE databasechangeloglock SET locked = TRUE, lockgranted = now(), lockedby = :who "
+                "WHERE id = 1"
+            ),
             {"who": _who()},
         )
         connection.commit()
         yield
     finally:
         connection.rollback()
+        connection.connection.dbapi_connection.rollback()  # type: ignore[union-attr]
         connection.execute(
-            text("UPDATE databasechangeloglock SET locked = FALSE, lockgranted = NULL, lockedby = NULL WHERE id = 1")
+            text(
+                "UPDATE databasechangeloglock SET locked = FALSE, lockgranted = NULL, lockedby = NULL "
+                "WHERE id = 1"
+            )
         )
         connection.commit()
         connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY})
@@ -136,7 +145,9 @@ def changelog_lock(connection: Connection, notices: list[str]) -> Iterator[None]
 
 
 def next_order(connection: Connection) -> int:
-    value = connection.execute(text("SELECT coalesce(max(orderexecuted), 0) + 1 FROM databasechangelog")).scalar()
+    value = connection.execute(
+        text("SELECT coalesce(max(orderexecuted), 0) + 1 FROM databasechangelog")
+    ).scalar()
     return int(value or 1)
 
 
@@ -173,7 +184,8 @@ def record(
     if rerun:
         connection.execute(
             text(
-                "UPDATE databasechangelog SET dateexecuted = now(), orderexecuted = :order, exectype = :exectype, "
+                "UPDATE databasechangelog SET dateexecuted = now(), orderexecuted = :order, "
+                "exectype = :exectype, "
                 "md5sum = :md5sum, description = :description, comments = :comments, "
                 "tag = coalesce(:tag, tag), liquibase = :liquibase, contexts = :contexts, labels = :labels, "
                 "deployment_id = :deployment_id WHERE id = :id AND author = :author AND filename = :filename"

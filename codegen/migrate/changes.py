@@ -1,6 +1,9 @@
 """Turns one change of a changeset into the SQL statements that apply it (or into a notice, for tags
 that shape only the API or need the reference platform's infrastructure)."""
 
+# ruff: noqa: S608 -- building SQL text is this module's job: identifiers are always quoted, values
+# are literals, and the modeller's own SQL fragments (types, computed defaults) are trusted input.
+
 from __future__ import annotations
 
 import csv
@@ -9,11 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from schemas.regulation import Change, ChangeSet, Many2Many, SearchCondition, XmlNode
-
 from codegen.migrate import tables, views
 from codegen.migrate.sqltext import column_type, ident, idents, literal
 from codegen.migrate.state import ChangeError, SchemaState, flag, local_tag, required
+from schemas.regulation import Change, ChangeSet, Many2Many, SearchCondition, XmlNode
 
 
 @dataclass
@@ -83,7 +85,8 @@ def build_change(change: Change, env: BuildEnv) -> list[str]:
     if name in PLATFORM_ONLY_TAGS and change.tag.startswith("ext:"):
         env.notices.append(
             f"NOTICE: {change.tag} at {change.location} needs the reference platform "
-            "(replica/Citus/analytics/RLS/async load); not applicable on plain PostgreSQL, recorded as executed"
+            "(replica/Citus/analytics/RLS/async load); not applicable on plain PostgreSQL, "
+            "recorded as executed"
         )
         return []
     handler = _HANDLERS.get(name)
@@ -102,13 +105,21 @@ def track_change(change: Change, state: SchemaState) -> None:
 # --- types and domains -----------------------------------------------------------------------------
 
 
+def _type_name(node: XmlNode) -> str:
+    """Types and domains are referenced unquoted in column types (``type="typeComposite"``), where
+    PostgreSQL folds them to lower case; so they are created folded too."""
+    return ident(required(node, "name").lower())
+
+
 def _create_type(change: Change, env: BuildEnv) -> list[str]:
     node = change.node
-    name = ident(required(node, "name"))
+    name = _type_name(node)
     for child in node.children:
         kind = local_tag(child.tag)
         if kind == "asEnum":
-            labels = [(label.text or "").strip() for label in child.children if local_tag(label.tag) == "label"]
+            labels = [
+                (label.text or "").strip() for label in child.children if local_tag(label.tag) == "label"
+            ]
             if not labels:
                 raise ChangeError(f"enum {node.get('name')!r} has no labels")
             return [f"CREATE TYPE {name} AS ENUM ({', '.join(literal(label) for label in labels)})"]
@@ -119,7 +130,9 @@ def _create_type(change: Change, env: BuildEnv) -> list[str]:
                     continue
                 collation = column.get("collation")
                 collate = f" COLLATE {ident(collation)}" if collation else ""
-                fields.append(f"{ident(required(column, 'name'))} {column_type(required(column, 'type'))}{collate}")
+                fields.append(
+                    f"{ident(required(column, 'name'))} {column_type(required(column, 'type'))}{collate}"
+                )
             if not fields:
                 raise ChangeError(f"composite type {node.get('name')!r} has no columns")
             return [f"CREATE TYPE {name} AS ({', '.join(fields)})"]
@@ -127,28 +140,29 @@ def _create_type(change: Change, env: BuildEnv) -> list[str]:
 
 
 def _drop_type(change: Change, env: BuildEnv) -> list[str]:
-    return [f"DROP TYPE {ident(required(change.node, 'name'))}"]
+    return [f"DROP TYPE {_type_name(change.node)}"]
 
 
 def _create_domain(change: Change, env: BuildEnv) -> list[str]:
     node = change.node
-    sql = f"CREATE DOMAIN {ident(required(node, 'name'))} AS {column_type(required(node, 'type'))}"
+    sql = f"CREATE DOMAIN {_type_name(node)} AS {column_type(required(node, 'type'))}"
     if node.get("collation"):
         sql += f" COLLATE {ident(required(node, 'collation'))}"
     default = tables.default_expression(node)
     if default is not None:
         sql += f" DEFAULT {default}"
-    if node.get("nullable", "true").strip().lower() == "false":
+    if not flag(node, "nullable", default=True):
         sql += " NOT NULL"
     for constraint in node.children:
         if local_tag(constraint.tag) != "constraint":
             continue
-        sql += f" CONSTRAINT {ident(required(constraint, 'name'))} CHECK ({required(constraint, 'implementation')})"
+        check = required(constraint, "implementation")
+        sql += f" CONSTRAINT {ident(required(constraint, 'name'))} CHECK ({check})"
     return [sql]
 
 
 def _drop_domain(change: Change, env: BuildEnv) -> list[str]:
-    return [f"DROP DOMAIN {ident(required(change.node, 'name'))}"]
+    return [f"DROP DOMAIN {_type_name(change.node)}"]
 
 
 # --- search conditions and many-to-many ------------------------------------------------------------
@@ -192,8 +206,12 @@ def _drop_view(change: Change, env: BuildEnv) -> list[str]:
 def _create_sequence(change: Change, env: BuildEnv) -> list[str]:
     node = change.node
     sql = f"CREATE SEQUENCE {ident(required(node, 'sequenceName'))}"
-    for attribute, clause in (("incrementBy", "INCREMENT BY"), ("minValue", "MINVALUE"),
-                              ("maxValue", "MAXVALUE"), ("startValue", "START WITH")):
+    for attribute, clause in (
+        ("incrementBy", "INCREMENT BY"),
+        ("minValue", "MINVALUE"),
+        ("maxValue", "MAXVALUE"),
+        ("startValue", "START WITH"),
+    ):
         value = node.get(attribute)
         if value is not None:
             sql += f" {clause} {int(value)}"
@@ -221,8 +239,8 @@ def _raw_sql(text: str, change: Change, env: BuildEnv) -> list[str]:
     platform_call = PLATFORM_PROCEDURES.search(text)
     if platform_call:
         raise ChangeError(
-            f"it calls {platform_call.group(1)}(), a procedure of the reference platform's database that plain "
-            "PostgreSQL does not have; leave this changeset out with --contexts (e.g. '!pub' for the "
+            f"it calls {platform_call.group(1)}(), a procedure of the reference platform's database that "
+            "plain PostgreSQL does not have; leave this changeset out with --contexts (e.g. '!pub' for the "
             "reference's dictionary loads)"
         )
     return [text] if text.strip() else []

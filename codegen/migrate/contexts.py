@@ -64,7 +64,9 @@ class _Parser:
         self.position += 1
         return token
 
-    def _binary(self, operator: str, operand: Callable[[], Expr], combine: Callable[[bool, bool], bool]) -> Expr:
+    def _binary(
+        self, operator: str, operand: Callable[[], Expr], combine: Callable[[bool, bool], bool]
+    ) -> Expr:
         expr = operand()
         while (token := self._peek()) is not None and token.lower() == operator:
             self._take()
@@ -91,7 +93,7 @@ class _Parser:
 
     def _atom(self) -> Expr:
         token = self._take()
-        if token == "(":
+        if token == "(":  # noqa: S105 -- a parenthesis, not a password
             expr = self._list()
             if self._take() != ")":
                 raise ContextSyntaxError(f"missing ')' in context {self.text!r}")

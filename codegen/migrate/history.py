@@ -60,9 +60,7 @@ HISTORY_TABLE_SERVICE_COLUMNS: tuple[ServiceColumn, ...] = (
 )
 
 MAIN_TABLE_SERVICE_COLUMN_NAMES = frozenset(c.name for c in MAIN_TABLE_SERVICE_COLUMNS)
-HISTORY_SERVICE_COLUMN_NAMES = frozenset(
-    c.name for c in (HISTORY_ID_COLUMN, *HISTORY_TABLE_SERVICE_COLUMNS)
-)
+HISTORY_SERVICE_COLUMN_NAMES = frozenset(c.name for c in (HISTORY_ID_COLUMN, *HISTORY_TABLE_SERVICE_COLUMNS))
 
 
 def history_table_name(table: str) -> str:

@@ -1,8 +1,9 @@
 """SQL for table-shaped changes: createTable (with the history table), column and constraint changes."""
 
-from __future__ import annotations
+# ruff: noqa: S608 -- building SQL text is this module's job: identifiers are always quoted, values
+# are literals, and the modeller's own SQL fragments (types, computed defaults) are trusted input.
 
-from schemas.regulation import XmlNode
+from __future__ import annotations
 
 from codegen.migrate.history import (
     HISTORY_ID_COLUMN,
@@ -29,6 +30,7 @@ from codegen.migrate.state import (
     history_flag,
     required,
 )
+from schemas.regulation import XmlNode
 
 _DEFAULT_ATTRIBUTES = (
     "defaultValueComputed",
@@ -88,10 +90,12 @@ def _column_definition(column: XmlNode) -> tuple[str, list[str]]:
         parts.append(f"DEFAULT {default}")
     constraints = constraints_of(column)
     if constraints is not None:
-        if constraints.get("nullable", "true").strip().lower() == "false":
+        if not flag(constraints, "nullable", default=True):
             parts.append("NOT NULL")
         if flag(constraints, "primaryKey"):
-            table_constraints.append(_named(constraints.get("primaryKeyName"), f"PRIMARY KEY ({ident(name)})"))
+            table_constraints.append(
+                _named(constraints.get("primaryKeyName"), f"PRIMARY KEY ({ident(name)})")
+            )
         if flag(constraints, "unique"):
             table_constraints.append(
                 _named(constraints.get("uniqueConstraintName"), f"UNIQUE ({ident(name)})")
@@ -152,7 +156,9 @@ def create_table(node: XmlNode, state: SchemaState) -> list[str]:
         definition, column_constraints = _column_definition(column)
         definitions.append(definition)
         constraints.extend(column_constraints)
-        comments += _comment("COLUMN", f"{ident(table)}.{ident(required(column, 'name'))}", column.get("remarks"))
+        comments += _comment(
+            "COLUMN", f"{ident(table)}.{ident(required(column, 'name'))}", column.get("remarks")
+        )
     history = history_flag(node)
     if history:
         definitions.extend(c.ddl() for c in MAIN_TABLE_SERVICE_COLUMNS)
@@ -197,7 +203,9 @@ def add_column(node: XmlNode, state: SchemaState) -> list[str]:
         definition, constraints = _column_definition(column)
         statements.append(f"ALTER TABLE {ident(table)} ADD COLUMN {definition}")
         statements += [f"ALTER TABLE {ident(table)} ADD {c}" for c in constraints]
-        statements += _comment("COLUMN", f"{ident(table)}.{ident(required(column, 'name'))}", column.get("remarks"))
+        statements += _comment(
+            "COLUMN", f"{ident(table)}.{ident(required(column, 'name'))}", column.get("remarks")
+        )
         if mirror:
             statements.append(
                 f"ALTER TABLE {ident(history_table_name(table))} "
@@ -231,7 +239,8 @@ def modify_data_type(node: XmlNode, state: SchemaState) -> list[str]:
     new_type = column_type(required(node, "newDataType"))
     targets = [table] + ([history_table_name(table)] if _mirror(node, table, state) else [])
     return [
-        f"ALTER TABLE {ident(t)} ALTER COLUMN {ident(column)} TYPE {new_type} USING {ident(column)}::{new_type}"
+        f"ALTER TABLE {ident(t)} ALTER COLUMN {ident(column)} TYPE {new_type} "
+        f"USING {ident(column)}::{new_type}"
         for t in targets
     ]
 
@@ -376,8 +385,8 @@ def create_index(node: XmlNode, state: SchemaState) -> list[str]:
     if not parts:
         raise ChangeError("createIndex names no column")
     unique = "UNIQUE " if flag(node, "unique") else ""
-    name = node.get("indexName")
-    named = f"{ident(name)} " if name else ""
+    index_name = node.get("indexName")
+    named = f"{ident(index_name)} " if index_name else ""
     return [f"CREATE {unique}INDEX {named}ON {ident(table)} ({', '.join(parts)})"]
 
 

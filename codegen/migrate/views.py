@@ -6,10 +6,15 @@ by its alias (with GROUP BY over the other columns when aggregates are present).
 left to the search layer; only a CTE's own ``limit`` is part of the definition.
 """
 
+# ruff: noqa: S608 -- building SQL text is this module's job: identifiers are always quoted, values
+# are literals, and the modeller's own SQL fragments (types, computed defaults) are trusted input.
+
 from __future__ import annotations
 
 import hashlib
 
+from codegen.migrate.sqltext import ident, literal
+from codegen.migrate.state import ChangeError, SchemaState
 from schemas.regulation import (
     Condition,
     Cte,
@@ -20,9 +25,6 @@ from schemas.regulation import (
     ScTable,
     SearchCondition,
 )
-
-from codegen.migrate.sqltext import ident, literal
-from codegen.migrate.state import ChangeError, SchemaState
 
 _OPERATORS = {"eq": "=", "ne": "<>", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}
 _JOINS = {"inner": "INNER JOIN", "left": "LEFT JOIN", "right": "RIGHT JOIN", "full": "FULL JOIN"}
@@ -121,7 +123,9 @@ def _from_clause(tables: tuple[ScTable, ...], joins: tuple[Join, ...]) -> tuple[
         if join_type not in _JOINS:
             raise ChangeError(f"unknown join type {join.type!r}")
         if len(join.left_columns) != len(join.right_columns):
-            raise ChangeError(f"join of {join.left_alias!r} and {join.right_alias!r} pairs unequal column lists")
+            raise ChangeError(
+                f"join of {join.left_alias!r} and {join.right_alias!r} pairs unequal column lists"
+            )
         pairs = [
             f"{_column(join.left_alias, left)} = {_column(join.right_alias, right)}"
             for left, right in zip(join.left_columns, join.right_columns, strict=True)
@@ -247,13 +251,16 @@ def create_many2many(link: Many2Many, state: SchemaState) -> list[str]:
     outputs += [f"r.{ident(c.name)} AS {ident(c.output_name)}" for c in link.reference_columns]
     view = ident(link.view_name)
     query = (
-        "SELECT " + ",\n       ".join(outputs)
+        "SELECT "
+        + ",\n       ".join(outputs)
         + f"\n  FROM {ident(link.main_table)} AS m"
-        + f"\n  JOIN {ident(link.reference_table)} AS r ON r.{ident(reference_key)} = ANY (m.{ident(link.reference_keys_array)})"
+        + f"\n  JOIN {ident(link.reference_table)} AS r"
+        + f" ON r.{ident(reference_key)} = ANY (m.{ident(link.reference_keys_array)})"
     )
     index = ident(_index_name(f"ix_{link.main_table}__{link.reference_keys_array}_gin"))
     return [
         f"DROP VIEW IF EXISTS {view}",
         f"CREATE VIEW {view} AS\n{query}",
-        f"CREATE INDEX IF NOT EXISTS {index} ON {ident(link.main_table)} USING gin ({ident(link.reference_keys_array)})",
+        f"CREATE INDEX IF NOT EXISTS {index} ON {ident(link.main_table)} "
+        f"USING gin ({ident(link.reference_keys_array)})",
     ]

@@ -5,6 +5,6 @@
 
 from codegen.reader.codes import CODES
 from codegen.reader.reader import read_regulation
-from codegen.reader.xml import XmlProblem, parse_xml
+from codegen.reader.xml import XmlReadError, parse_xml
 
-__all__ = ["CODES", "XmlProblem", "parse_xml", "read_regulation"]
+__all__ = ["CODES", "XmlReadError", "parse_xml", "read_regulation"]

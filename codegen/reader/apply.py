@@ -54,16 +54,62 @@ SEARCH_CONDITION_TAGS = frozenset(
 
 # Known tags that do not shape the API: kept for the migrator only.
 DATABASE_ONLY_TAGS = frozenset(
-    """sql sqlFile loadData loadUpdateData insert update delete createIndex dropIndex createView
-    dropView renameView createSequence dropSequence alterSequence renameSequence createProcedure
-    dropProcedure createFunction dropFunction createTrigger dropTrigger enableTrigger disableTrigger
-    addCheckConstraint dropCheckConstraint enableCheckConstraint disableCheckConstraint
-    addAutoIncrement addLookupTable mergeColumns executeCommand customChange output empty stop
-    tagDatabase comment property
-    ext:createAnalyticsView ext:dropAnalyticsView ext:createAnalyticsIndex ext:grant ext:revoke
-    ext:grantAll ext:revokeAll ext:makeObject ext:distributeTable ext:referenceTable
-    ext:undistributeTable ext:truncateLocalDataAfterDistributingTable ext:createAsyncLoad
-    ext:deleteAsyncLoad ext:rls""".split()
+    [
+        "sql",
+        "sqlFile",
+        "loadData",
+        "loadUpdateData",
+        "insert",
+        "update",
+        "delete",
+        "createIndex",
+        "dropIndex",
+        "createView",
+        "dropView",
+        "renameView",
+        "createSequence",
+        "dropSequence",
+        "alterSequence",
+        "renameSequence",
+        "createProcedure",
+        "dropProcedure",
+        "createFunction",
+        "dropFunction",
+        "createTrigger",
+        "dropTrigger",
+        "enableTrigger",
+        "disableTrigger",
+        "addCheckConstraint",
+        "dropCheckConstraint",
+        "enableCheckConstraint",
+        "disableCheckConstraint",
+        "addAutoIncrement",
+        "addLookupTable",
+        "mergeColumns",
+        "executeCommand",
+        "customChange",
+        "output",
+        "empty",
+        "stop",
+        "tagDatabase",
+        "comment",
+        "property",
+        "ext:createAnalyticsView",
+        "ext:dropAnalyticsView",
+        "ext:createAnalyticsIndex",
+        "ext:grant",
+        "ext:revoke",
+        "ext:grantAll",
+        "ext:revokeAll",
+        "ext:makeObject",
+        "ext:distributeTable",
+        "ext:referenceTable",
+        "ext:undistributeTable",
+        "ext:truncateLocalDataAfterDistributingTable",
+        "ext:createAsyncLoad",
+        "ext:deleteAsyncLoad",
+        "ext:rls",
+    ]
 )
 
 _CHANGESET_META = frozenset({"comment", "rollback", "preConditions", "validCheckSum"})
@@ -121,7 +167,8 @@ def apply_changeset(state: ReaderState, raw: RawChangeSet, seen: set[tuple[str, 
         elif tag not in DATABASE_ONLY_TAGS:
             state.report(
                 "UNKNOWN_TAG",
-                f"<{change_node.tag}> is not a change the reader knows; kept for the migrator, not interpreted",
+                f"<{change_node.tag}> is not a change the reader knows; "
+                "kept for the migrator, not interpreted",
                 site.at(change_node),
             )
         changes.append(

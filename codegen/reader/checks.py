@@ -10,9 +10,7 @@ def check_final_tables(state: ReaderState) -> None:
     for table in state.tables.values():
         where = table.location or Location("?", 0)
         if not table.primary_key:
-            state.report(
-                "TABLE_WITHOUT_PRIMARY_KEY", f"table '{table.name}' has no primary key", where
-            )
+            state.report("TABLE_WITHOUT_PRIMARY_KEY", f"table '{table.name}' has no primary key", where)
         _check_file_keys(state, table)
 
 

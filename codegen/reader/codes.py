@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from schemas.regulation import Severity
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,24 +20,38 @@ class CodeInfo:
 
 CODES: dict[str, CodeInfo] = {
     # files and includes
-    "CHANGELOG_NOT_FOUND": CodeInfo(E, "the regulation root has no data-model/main-liquibase.xml, or the path does not exist"),
+    "CHANGELOG_NOT_FOUND": CodeInfo(
+        E, "the regulation root has no data-model/main-liquibase.xml, or the path does not exist"
+    ),
     "NOT_A_CHANGELOG": CodeInfo(E, "the root element of a changelog file is not databaseChangeLog"),
     "EMPTY_CHANGELOG": CodeInfo(W, "the regulation (or an included file) declares no changeSet"),
     "INCLUDE_NOT_FOUND": CodeInfo(E, "an include/includeAll names a file or folder that does not exist"),
-    "INCLUDE_OUTSIDE_ROOT": CodeInfo(E, "an include (or a symlink) leads outside the regulation root; it is not read"),
+    "INCLUDE_OUTSIDE_ROOT": CodeInfo(
+        E, "an include (or a symlink) leads outside the regulation root; it is not read"
+    ),
     "INCLUDE_CYCLE": CodeInfo(E, "a changelog includes itself, directly or indirectly"),
     "INCLUDE_REPEATED": CodeInfo(W, "the same file is included twice; the second include is skipped"),
-    "INCLUDE_UNSUPPORTED": CodeInfo(W, "an included file is not an XML changelog (e.g. .sql, .yaml); it is not read"),
+    "INCLUDE_UNSUPPORTED": CodeInfo(
+        W, "an included file is not an XML changelog (e.g. .sql, .yaml); it is not read"
+    ),
     "XML_MALFORMED": CodeInfo(E, "the file is not well-formed XML"),
     "XML_FORBIDDEN": CodeInfo(E, "the file declares a DTD or entities (billion laughs, XXE); it is not read"),
     "XML_TOO_LARGE": CodeInfo(E, "the file exceeds the size limit; it is not read"),
-    "EXT_NAMESPACE": CodeInfo(W, "an extension element is bound to the wrong namespace (e.g. xsi:) and read as ext:"),
-    "EXT_PREFIX_MISSING": CodeInfo(W, "an extension tag written without the ext: prefix is read as the ext: tag"),
+    "EXT_NAMESPACE": CodeInfo(
+        W, "an extension element is bound to the wrong namespace (e.g. xsi:) and read as ext:"
+    ),
+    "EXT_PREFIX_MISSING": CodeInfo(
+        W, "an extension tag written without the ext: prefix is read as the ext: tag"
+    ),
     # changesets
     "MISSING_ATTRIBUTE": CodeInfo(E, "a required attribute is missing"),
     "INVALID_VALUE": CodeInfo(E, "an attribute value is not one of the allowed values"),
-    "DUPLICATE_CHANGESET": CodeInfo(W, "two changeSets share id, author and file (Liquibase refuses this at update)"),
-    "UNKNOWN_TAG": CodeInfo(W, "a tag the reader does not know; it is kept for the migrator but not interpreted"),
+    "DUPLICATE_CHANGESET": CodeInfo(
+        W, "two changeSets share id, author and file (Liquibase refuses this at update)"
+    ),
+    "UNKNOWN_TAG": CodeInfo(
+        W, "a tag the reader does not know; it is kept for the migrator but not interpreted"
+    ),
     "SC_CHANGESET_MIXED": CodeInfo(E, "a changeSet mixes search-condition changes with other changes"),
     # naming (reference regulation validator)
     "NAME_CYRILLIC": CodeInfo(E, "a table or column name contains Cyrillic letters"),
@@ -47,27 +61,52 @@ CODES: dict[str, CodeInfo] = {
     "FK_NAME_NOT_LOWERCASE": CodeInfo(E, "a foreign-key constraint name is not lower case"),
     # tables
     "TABLE_WITHOUT_PRIMARY_KEY": CodeInfo(E, "a table has no primary key"),
-    "HISTORY_FLAG_MISSING": CodeInfo(W, 'createTable without ext:historyFlag="true" (required by the reference)'),
+    "HISTORY_FLAG_MISSING": CodeInfo(
+        W, 'createTable without ext:historyFlag="true" (required by the reference)'
+    ),
     "TABLE_ALREADY_EXISTS": CodeInfo(E, "createTable/renameTable names a table that already exists"),
     "COLUMN_ALREADY_EXISTS": CodeInfo(E, "a column is declared twice in one table"),
-    "FILE_COLUMN_AS_KEY": CodeInfo(E, "a file column is used in a primary key, foreign key or unique constraint"),
-    "UNKNOWN_TABLE": CodeInfo(W, "a change names a table the regulation does not declare (it may come from raw SQL or the platform)"),
+    "FILE_COLUMN_AS_KEY": CodeInfo(
+        E, "a file column is used in a primary key, foreign key or unique constraint"
+    ),
+    "UNKNOWN_TABLE": CodeInfo(
+        W, "a change names a table the regulation does not declare (it may come from raw SQL or the platform)"
+    ),
     "UNKNOWN_COLUMN": CodeInfo(W, "a change names a column its table does not declare"),
     "UNKNOWN_TYPE": CodeInfo(W, "dropType/dropDomain names a type or domain that does not exist"),
     # search conditions and exposure
-    "UNKNOWN_SEARCH_CONDITION": CodeInfo(E, "expose/rbac/drop names a search condition that does not exist at that point"),
-    "SC_UNKNOWN_ALIAS": CodeInfo(E, "a join or where condition names a table alias the search condition does not declare"),
+    "UNKNOWN_SEARCH_CONDITION": CodeInfo(
+        E, "expose/rbac/drop names a search condition that does not exist at that point"
+    ),
+    "SC_UNKNOWN_ALIAS": CodeInfo(
+        E, "a join or where condition names a table alias the search condition does not declare"
+    ),
     "SC_EMPTY": CodeInfo(E, "a search condition declares no table"),
-    "SC_LOGIC_OPERATOR_INVALID": CodeInfo(E, "an ext:logicOperator group has fewer than two members or a column without searchType"),
-    "SC_REDEFINED": CodeInfo(W, "a search condition is created again under a name used before; its exposure starts afresh"),
-    "SC_DROPPED": CodeInfo(I, "a search condition is dropped; forms and processes that call it will fail"),
-    "LEGACY_CONSUMER_ATTRIBUTE": CodeInfo(W, "exposeSearchCondition consumer=... (legacy) is read as externalSystem=\"true\""),
-    "EXPOSE_PUBLIC_ATTRIBUTE": CodeInfo(E, 'exposeSearchCondition public="..." is not an attribute; write publicAccess="true"'),
+    "SC_LOGIC_OPERATOR_INVALID": CodeInfo(
+        E, "an ext:logicOperator group has fewer than two members or a column without searchType"
+    ),
+    "SC_REDEFINED": CodeInfo(
+        W, "a search condition is created again under a name used before; its exposure starts afresh"
+    ),
+    "SC_DROPPED": CodeInfo(INFO, "a search condition is dropped; forms and processes that call it will fail"),
+    "LEGACY_CONSUMER_ATTRIBUTE": CodeInfo(
+        W, 'exposeSearchCondition consumer=... (legacy) is read as externalSystem="true"'
+    ),
+    "EXPOSE_PUBLIC_ATTRIBUTE": CodeInfo(
+        E, 'exposeSearchCondition public="..." is not an attribute; write publicAccess="true"'
+    ),
     "EXPOSE_NOTHING": CodeInfo(W, "exposeSearchCondition grants no consumer"),
     # rbac and other declarations
-    "DUPLICATE_RBAC_GRANT": CodeInfo(E, "the same role and table are granted twice, or both at table and column level"),
+    "DUPLICATE_RBAC_GRANT": CodeInfo(
+        E, "the same role and table are granted twice, or both at table and column level"
+    ),
     "RBAC_EMPTY_ROLE": CodeInfo(W, "an ext:role grants nothing"),
-    "COMPOSITE_UNKNOWN_ENTITY": CodeInfo(W, "an ext:link names a nested entity the composite entity does not declare"),
+    "READER_INTERNAL_ERROR": CodeInfo(
+        E, "the reader itself failed on a changeSet (a bug); the changeSet is skipped"
+    ),
+    "COMPOSITE_UNKNOWN_ENTITY": CodeInfo(
+        W, "an ext:link names a nested entity the composite entity does not declare"
+    ),
 }
 
 

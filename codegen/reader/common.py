@@ -11,10 +11,62 @@ from schemas.regulation import Location, XmlNode
 MAX_NAME_LENGTH = 63  # PostgreSQL identifier limit, enforced by the reference validator
 
 JAVA_RESERVED_WORDS = frozenset(
-    """abstract assert boolean break byte case catch char class const continue default do double
-    else enum extends final finally float for goto if implements import instanceof int interface
-    long native new package private protected public return short static strictfp super switch
-    synchronized this throw throws transient try void volatile while true false null _""".split()
+    [
+        "abstract",
+        "assert",
+        "boolean",
+        "break",
+        "byte",
+        "case",
+        "catch",
+        "char",
+        "class",
+        "const",
+        "continue",
+        "default",
+        "do",
+        "double",
+        "else",
+        "enum",
+        "extends",
+        "final",
+        "finally",
+        "float",
+        "for",
+        "goto",
+        "if",
+        "implements",
+        "import",
+        "instanceof",
+        "int",
+        "interface",
+        "long",
+        "native",
+        "new",
+        "package",
+        "private",
+        "protected",
+        "public",
+        "return",
+        "short",
+        "static",
+        "strictfp",
+        "super",
+        "switch",
+        "synchronized",
+        "this",
+        "throw",
+        "throws",
+        "transient",
+        "try",
+        "void",
+        "volatile",
+        "while",
+        "true",
+        "false",
+        "null",
+        "_",
+    ]
 )
 _CYRILLIC = re.compile(r"[\u0400-\u052F\u2DE0-\u2DFF\uA640-\uA69F]")
 
@@ -29,9 +81,7 @@ class Site:
         return Location(self.file, node.line)
 
 
-def parse_bool(
-    state: ReaderState, node: XmlNode, name: str, site: Site, default: bool = False
-) -> bool:
+def parse_bool(state: ReaderState, node: XmlNode, name: str, site: Site, default: bool = False) -> bool:
     value = node.get(name)
     if value is None:
         return default
@@ -42,7 +92,7 @@ def parse_bool(
         return False
     state.report(
         "INVALID_VALUE",
-        f"{node.tag} {name}=\"{value}\" is not a boolean (true or false)",
+        f'{node.tag} {name}="{value}" is not a boolean (true or false)',
         site.at(node),
     )
     return default
@@ -84,6 +134,4 @@ def check_name(state: ReaderState, name: str, kind: str, where: Location) -> Non
 
 def check_fk_name(state: ReaderState, name: str | None, where: Location) -> None:
     if name and name != name.lower():
-        state.report(
-            "FK_NAME_NOT_LOWERCASE", f"foreign key name '{name}' must be lower case", where
-        )
+        state.report("FK_NAME_NOT_LOWERCASE", f"foreign key name '{name}' must be lower case", where)

@@ -85,7 +85,9 @@ def create_domain(state: ReaderState, node: XmlNode, site: Site) -> Domain | Non
 def drop_domain(state: ReaderState, node: XmlNode, site: Site) -> None:
     name = required(state, node, "name", site)
     if name is not None and state.domains.pop(name, None) is None:
-        state.report("UNKNOWN_TYPE", f"ext:dropDomain names domain '{name}', which does not exist", site.at(node))
+        state.report(
+            "UNKNOWN_TYPE", f"ext:dropDomain names domain '{name}', which does not exist", site.at(node)
+        )
 
 
 def rbac(state: ReaderState, node: XmlNode, site: Site) -> tuple[RoleGrants, ...]:
@@ -110,7 +112,8 @@ def rbac(state: ReaderState, node: XmlNode, site: Site) -> tuple[RoleGrants, ...
                 if sc not in state.search_conditions:
                     state.report(
                         "UNKNOWN_SEARCH_CONDITION",
-                        f"role '{role}' is granted search condition '{sc}', which does not exist at this point",
+                        f"role '{role}' is granted search condition '{sc}', "
+                        "which does not exist at this point",
                         site.at(child),
                     )
                 scs.append(sc)
@@ -118,9 +121,7 @@ def rbac(state: ReaderState, node: XmlNode, site: Site) -> tuple[RoleGrants, ...
                 state.report("UNKNOWN_TAG", f"{child.tag} is not expected inside ext:role", site.at(child))
         if not tables and not scs:
             state.report("RBAC_EMPTY_ROLE", f"ext:role '{role}' grants nothing", site.at(role_node))
-        roles.append(
-            RoleGrants(role, role_node.get("realm"), tuple(tables), tuple(scs), site.at(role_node))
-        )
+        roles.append(RoleGrants(role, role_node.get("realm"), tuple(tables), tuple(scs), site.at(role_node)))
     state.rbac = tuple(roles)
     return state.rbac
 
@@ -205,7 +206,7 @@ def table_read_parameters(state: ReaderState, node: XmlNode, site: Site) -> Tabl
         try:
             parameters.append(ReadParameter(column.get("name") or "", FetchType(fetch)))
         except ValueError:
-            state.report("INVALID_VALUE", f"fetchType=\"{fetch}\" is not id or entity", site.at(column))
+            state.report("INVALID_VALUE", f'fetchType="{fetch}" is not id or entity', site.at(column))
     table = state.known_table(table_name, where, "ext:tableReadParameters")
     if table is not None:
         state.check_columns(table, [p.column for p in parameters], where, "ext:tableReadParameters")

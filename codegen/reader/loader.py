@@ -14,7 +14,7 @@ from pathlib import Path
 
 from codegen.reader.common import Site
 from codegen.reader.state import ReaderState
-from codegen.reader.xml import XmlProblem, parse_document
+from codegen.reader.xml import XmlReadError, parse_document
 from schemas.regulation import Location, XmlNode
 
 _CHANGELOG_SUFFIXES = (".xml",)
@@ -81,7 +81,7 @@ class Loader:
                 "INCLUDE_REPEATED",
                 f"'{self.logical(resolved)}' is already included; skipped",
                 where,
-                )
+            )
             return
         if len(self._stack) >= MAX_INCLUDE_DEPTH:
             self.state.report("INCLUDE_CYCLE", "includes nest too deeply", where)
@@ -102,14 +102,19 @@ class Loader:
         self.result.files.append(logical)
         try:
             parsed = parse_document(path)
-        except XmlProblem as problem:
-            self.state.report(problem.code, f"{logical}: {problem.message}", Location(logical, problem.line))
+        except XmlReadError as problem:
+            self.state.report(problem.code, problem.message, Location(logical, problem.line))
             return
         except OSError as error:
-            self.state.report("INCLUDE_NOT_FOUND", f"cannot read '{logical}': {error.strerror}", Location(logical, 1))
+            self.state.report(
+                "INCLUDE_NOT_FOUND", f"cannot read '{logical}': {error.strerror}", Location(logical, 1)
+            )
             return
-        for line, message in parsed.namespace_warnings:
-            self.state.report("EXT_NAMESPACE", message, Location(logical, line))
+        if parsed.namespace_warnings:
+            line, message = min(parsed.namespace_warnings)
+            more = len(parsed.namespace_warnings) - 1
+            suffix = f" (and {more} more elements like it in this file)" if more else ""
+            self.state.report("EXT_NAMESPACE", message + suffix, Location(logical, line))
         root = parsed.root
         if root.tag != "databaseChangeLog":
             self.state.report(
@@ -142,12 +147,16 @@ class Loader:
                     site.at(child),
                 )
         if len(self.result.changesets) == before and not included_any:
-            self.state.report("EMPTY_CHANGELOG", f"'{logical}' declares no changeSet", Location(logical, root.line))
+            self.state.report(
+                "EMPTY_CHANGELOG", f"'{logical}' declares no changeSet", Location(logical, root.line)
+            )
 
     def _target(self, node: XmlNode, attribute: str, including: Path, site: Site) -> Path | None:
         value = (node.get(attribute) or "").strip()
         if not value:
-            self.state.report("MISSING_ATTRIBUTE", f"{node.tag} needs the attribute {attribute}", site.at(node))
+            self.state.report(
+                "MISSING_ATTRIBUTE", f"{node.tag} needs the attribute {attribute}", site.at(node)
+            )
             return None
         relative = (node.get("relativeToChangelogFile") or "").strip().lower() == "true"
         base = including.parent if relative else self.root

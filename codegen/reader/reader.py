@@ -48,7 +48,14 @@ def read_regulation(path: str | Path) -> Regulation:
     changesets: list[ChangeSet] = []
     seen: set[tuple[str, str, str]] = set()
     for raw in loader.result.changesets:
-        changesets.append(apply_changeset(state, raw, seen))
+        try:
+            changesets.append(apply_changeset(state, raw, seen))
+        except Exception as error:  # the contract is "never raises for bad input"
+            state.report(
+                "READER_INTERNAL_ERROR",
+                f"the reader failed on this changeSet ({type(error).__name__}); please report it",
+                Location(raw.file, raw.node.line),
+            )
     if not changesets and not any(d.code == "EMPTY_CHANGELOG" for d in state.diagnostics.items):
         state.report(
             "EMPTY_CHANGELOG",
@@ -56,6 +63,11 @@ def read_regulation(path: str | Path) -> Regulation:
             Location(loader.result.files[0] if loader.result.files else main.name, 1),
         )
     check_final_tables(state)
+    order = {file: index for index, file in enumerate(loader.result.files)}
+    diagnostics = sorted(
+        state.diagnostics.items,
+        key=lambda d: (order.get(d.location.file, len(order)), d.location.line),
+    )
 
     return Regulation(
         root=str(loader.root),
@@ -73,5 +85,5 @@ def read_regulation(path: str | Path) -> Regulation:
         many2many=tuple(state.many2many.values()),
         changesets=tuple(changesets),
         properties=tuple(loader.result.properties),
-        diagnostics=tuple(state.diagnostics.items),
+        diagnostics=tuple(diagnostics),
     )

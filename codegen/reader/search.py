@@ -33,9 +33,7 @@ _E = TypeVar("_E", bound=StrEnum)
 _LEGACY_PAGINATION = {"true": Pagination.OFFSET, "false": Pagination.NONE}
 
 
-def _enum(
-    state: ReaderState, node: XmlNode, name: str, kind: type[_E], site: Site
-) -> _E | None:
+def _enum(state: ReaderState, node: XmlNode, name: str, kind: type[_E], site: Site) -> _E | None:
     value = node.get(name)
     if value is None:
         return None
@@ -43,9 +41,7 @@ def _enum(
         return kind(value.strip())
     except ValueError:
         allowed = ", ".join(str(m) for m in kind)
-        state.report(
-            "INVALID_VALUE", f"{name}=\"{value}\" is not one of: {allowed}", site.at(node)
-        )
+        state.report("INVALID_VALUE", f'{name}="{value}" is not one of: {allowed}', site.at(node))
         return None
 
 
@@ -58,9 +54,7 @@ def parse_limit(state: ReaderState, node: XmlNode, site: Site) -> int | None:
     except ValueError:
         limit = -1
     if limit <= 0:
-        state.report(
-            "INVALID_VALUE", f"limit=\"{value}\" must be \"all\" or a positive integer", site.at(node)
-        )
+        state.report("INVALID_VALUE", f'limit="{value}" must be "all" or a positive integer', site.at(node))
         return None
     return limit
 
@@ -77,7 +71,7 @@ def _pagination(state: ReaderState, node: XmlNode, site: Site) -> tuple[Paginati
     except ValueError:
         state.report(
             "INVALID_VALUE",
-            f"pagination=\"{value}\" is not offset, page, none (or legacy true/false)",
+            f'pagination="{value}" is not offset, page, none (or legacy true/false)',
             site.at(node),
         )
         return Pagination.NONE, True
@@ -137,9 +131,7 @@ def _logic_group(
     return LogicGroup(kind, tuple(refs), tuple(groups))
 
 
-def _sc_table(
-    state: ReaderState, node: XmlNode, site: Site, logic: list[LogicGroup]
-) -> ScTable | None:
+def _sc_table(state: ReaderState, node: XmlNode, site: Site, logic: list[LogicGroup]) -> ScTable | None:
     name = required(state, node, "name", site)
     if name is None:
         return None
@@ -173,7 +165,7 @@ def _function(state: ReaderState, node: XmlNode, alias: str, site: Site) -> ScFu
     if name not in FUNCTIONS:
         state.report(
             "INVALID_VALUE",
-            f"function \"{name}\" is not one of: {', '.join(sorted(FUNCTIONS))}",
+            f'function "{name}" is not one of: {", ".join(sorted(FUNCTIONS))}',
             site.at(node),
         )
     return ScFunction(alias, name, column, output, node.get("parameter"), node.get("window"))
@@ -184,7 +176,7 @@ def _condition(state: ReaderState, node: XmlNode, site: Site) -> Condition:
     if operator is not None and operator not in OPERATORS:
         state.report(
             "INVALID_VALUE",
-            f"operator \"{operator}\" is not one of: {', '.join(sorted(OPERATORS))}",
+            f'operator "{operator}" is not one of: {", ".join(sorted(OPERATORS))}',
             site.at(node),
         )
     return Condition(
@@ -200,9 +192,7 @@ def _condition(state: ReaderState, node: XmlNode, site: Site) -> Condition:
 def _join(state: ReaderState, node: XmlNode, site: Site) -> Join:
     kind = (node.get("type") or "").strip()
     if kind not in JOIN_TYPES:
-        state.report(
-            "INVALID_VALUE", f"join type \"{kind}\" is not inner, left, right or full", site.at(node)
-        )
+        state.report("INVALID_VALUE", f'join type "{kind}" is not inner, left, right or full', site.at(node))
     left = (node.find_all("ext:left") or (XmlNode("ext:left"),))[0]
     right = (node.find_all("ext:right") or (XmlNode("ext:right"),))[0]
     return Join(
@@ -220,9 +210,7 @@ def _where(state: ReaderState, node: XmlNode, site: Site) -> tuple[Condition, ..
 
 
 def _unexpected(state: ReaderState, child: XmlNode, parent: XmlNode, site: Site) -> None:
-    state.report(
-        "UNKNOWN_TAG", f"{child.tag} is not expected inside {parent.tag}; ignored", site.at(child)
-    )
+    state.report("UNKNOWN_TAG", f"{child.tag} is not expected inside {parent.tag}; ignored", site.at(child))
 
 
 class _Body:
@@ -287,9 +275,7 @@ def create_search_condition(state: ReaderState, node: XmlNode, site: Site) -> Se
     return _register(state, sc, node, site)
 
 
-def create_simple_search_condition(
-    state: ReaderState, node: XmlNode, site: Site
-) -> SearchCondition | None:
+def create_simple_search_condition(state: ReaderState, node: XmlNode, site: Site) -> SearchCondition | None:
     name = required(state, node, "name", site)
     tables = node.find_all("ext:table")
     if name is None:
@@ -416,7 +402,9 @@ def _check_body(
         known_columns = columns_by_alias[alias]
         if column and known_columns is not None and column not in known_columns:
             state.report(
-                "UNKNOWN_COLUMN", f"{context}: {what} names column '{alias}.{column}', which does not exist", location
+                "UNKNOWN_COLUMN",
+                f"{context}: {what} names column '{alias}.{column}', which does not exist",
+                location,
             )
 
     def check_conditions(conditions: tuple[Condition, ...], what: str) -> None:
@@ -458,8 +446,8 @@ def expose_search_condition(state: ReaderState, node: XmlNode, site: Site) -> Ex
     if node.get("public") is not None:
         state.report(
             "EXPOSE_PUBLIC_ATTRIBUTE",
-            f"exposeSearchCondition public=\"{node.get('public')}\" is not an attribute "
-            "(an early design spelling); write publicAccess=\"true\"",
+            f'exposeSearchCondition public="{node.get("public")}" is not an attribute '
+            '(an early design spelling); write publicAccess="true"',
             where,
         )
     if name is None:
@@ -475,8 +463,8 @@ def expose_search_condition(state: ReaderState, node: XmlNode, site: Site) -> Ex
     if legacy:
         state.report(
             "LEGACY_CONSUMER_ATTRIBUTE",
-            f"exposeSearchCondition consumer=\"{node.get('consumer')}\" is a legacy form; "
-            "read as externalSystem=\"true\"",
+            f'exposeSearchCondition consumer="{node.get("consumer")}" is a legacy form; '
+            'read as externalSystem="true"',
             where,
         )
     previous = state.exposures.get(name) or Exposure(name)
@@ -487,18 +475,18 @@ def expose_search_condition(state: ReaderState, node: XmlNode, site: Site) -> Ex
     exposure = Exposure(
         search_condition=name,
         platform=previous.platform or parse_bool(state, node, "platform", site),
-        external_system=previous.external_system
-        or legacy
-        or parse_bool(state, node, "externalSystem", site),
+        external_system=previous.external_system or legacy or parse_bool(state, node, "externalSystem", site),
         trembita=previous.trembita or parse_bool(state, node, "trembita", site),
         public_access=public,
         location=where,
     )
     granted = {
-        "platform", "externalSystem", "trembita", "consumer",
+        "platform",
+        "externalSystem",
+        "trembita",
+        "consumer",
     } & {key for key, value in node.attributes if value.strip().lower() == "true" or key == "consumer"}
     if not granted and public_value is None:
         state.report("EXPOSE_NOTHING", f"exposeSearchCondition '{name}' grants no consumer", where)
     state.exposures[name] = exposure
     return exposure
-

@@ -88,9 +88,7 @@ class TableState:
         )
 
 
-def _with_key_flags(
-    column: Column, primary_key: tuple[str, ...], uniques: list[UniqueConstraint]
-) -> Column:
+def _with_key_flags(column: Column, primary_key: tuple[str, ...], uniques: list[UniqueConstraint]) -> Column:
     from dataclasses import replace
 
     in_pk = column.name in primary_key
@@ -121,9 +119,7 @@ class ReaderState:
     composite_entities: dict[str, CompositeEntity] = field(default_factory=dict)
     many2many: dict[str, Many2Many] = field(default_factory=dict)
 
-    def report(
-        self, code: str, message: str, location: Location, severity: Severity | None = None
-    ) -> None:
+    def report(self, code: str, message: str, location: Location, severity: Severity | None = None) -> None:
         self.diagnostics.add(code, message, location, severity)
 
     def known_table(self, name: str, where: Location, context: str) -> TableState | None:

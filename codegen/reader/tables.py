@@ -47,9 +47,7 @@ def _add_column(state: ReaderState, table: TableState, node: XmlNode, site: Site
     where = site.at(node)
     check_name(state, name, "column", where)
     if name in table.columns:
-        state.report(
-            "COLUMN_ALREADY_EXISTS", f"table '{table.name}' already has a column '{name}'", where
-        )
+        state.report("COLUMN_ALREADY_EXISTS", f"table '{table.name}' already has a column '{name}'", where)
     column = Column(
         name=name,
         type=(node.get("type") or "").strip(),
@@ -91,7 +89,7 @@ def _apply_constraints(
         else:
             state.report(
                 "INVALID_VALUE",
-                f"references=\"{references}\" is not of the form table(column)",
+                f'references="{references}" is not of the form table(column)',
                 where,
             )
     fk_name = node.get("foreignKeyName")
@@ -147,7 +145,9 @@ def _table(state: ReaderState, node: XmlNode, site: Site, attribute: str = "tabl
     return state.known_table(name, site.at(node), node.tag)
 
 
-def _column(state: ReaderState, table: TableState, name: str | None, node: XmlNode, site: Site) -> Column | None:
+def _column(
+    state: ReaderState, table: TableState, name: str | None, node: XmlNode, site: Site
+) -> Column | None:
     if name is None:
         return None
     column = table.columns.get(name)
@@ -223,8 +223,7 @@ def rename_table(state: ReaderState, node: XmlNode, site: Site) -> None:
     state.tables = {(new if k == old else k): v for k, v in state.tables.items()}
     for other in state.tables.values():
         other.foreign_keys = [
-            replace(f, referenced_table=new) if f.referenced_table == old else f
-            for f in other.foreign_keys
+            replace(f, referenced_table=new) if f.referenced_table == old else f for f in other.foreign_keys
         ]
     # PostgreSQL views follow a renamed table, so search conditions do too.
     for sc_name, sc in list(state.search_conditions.items()):
@@ -276,9 +275,7 @@ def add_unique(state: ReaderState, node: XmlNode, site: Site) -> None:
     columns = split_names(required(state, node, "columnNames", site))
     state.check_columns(table, columns, site.at(node), node.tag)
     if columns:
-        table.unique_constraints.append(
-            UniqueConstraint(node.get("constraintName"), columns, site.at(node))
-        )
+        table.unique_constraints.append(UniqueConstraint(node.get("constraintName"), columns, site.at(node)))
 
 
 def drop_unique(state: ReaderState, node: XmlNode, site: Site) -> None:
@@ -322,9 +319,7 @@ def add_foreign_key(state: ReaderState, node: XmlNode, site: Site) -> None:
     on_delete = node.get("onDelete")
     if parse_bool(state, node, "deleteCascade", site):
         on_delete = "CASCADE"
-    table.foreign_keys.append(
-        ForeignKey(name, columns, referenced, referenced_columns, on_delete, where)
-    )
+    table.foreign_keys.append(ForeignKey(name, columns, referenced, referenced_columns, on_delete, where))
 
 
 def drop_foreign_key(state: ReaderState, node: XmlNode, site: Site) -> None:
@@ -385,7 +380,7 @@ def alter_table_api(state: ReaderState, node: XmlNode, site: Site) -> None:
         name, value = attribute.get("name"), (attribute.get("value") or "").strip()
         if name == "readMode":
             if value not in ("sync", "async"):
-                state.report("INVALID_VALUE", f"readMode \"{value}\" is not sync or async", site.at(attribute))
+                state.report("INVALID_VALUE", f'readMode "{value}" is not sync or async', site.at(attribute))
             table.read_mode = value
         elif name == "bulkLoad":
             table.bulk_load = parse_bool(state, attribute, "value", site)

@@ -23,9 +23,12 @@ _XSI_OWN_ATTRIBUTES = frozenset({"schemaLocation", "noNamespaceSchemaLocation", 
 
 MAX_FILE_BYTES = 32 * 1024 * 1024  # far above any real changelog; bounds memory on hostile input
 _FORBIDDEN = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+# ``xmlns:ext="\nhttp://..."`` occurs in real regulations (Java parsers accept it, libxml2 does not):
+# the leading whitespace moves in front of the quote, which keeps every line number.
+_PADDED_NAMESPACE = re.compile(rb"(xmlns(?::[\w.-]+)?\s*=)([\"'])(\s+)")
 
 
-class XmlProblem(Exception):
+class XmlReadError(Exception):
     """A file that cannot be read safely: ``code`` is XML_MALFORMED, XML_FORBIDDEN or XML_TOO_LARGE."""
 
     def __init__(self, code: str, message: str, line: int = 1) -> None:
@@ -67,7 +70,7 @@ def _refuse_declarations(data: bytes) -> None:
         match = _FORBIDDEN.search(candidate)
         if match:
             line = candidate.count(b"\n", 0, match.start()) + 1
-            raise XmlProblem(
+            raise XmlReadError(
                 "XML_FORBIDDEN",
                 "DTDs and entity declarations are not allowed in a regulation (they can expand "
                 "without bound or read other files)",
@@ -76,28 +79,29 @@ def _refuse_declarations(data: bytes) -> None:
 
 
 def parse_bytes(data: bytes) -> ParsedXml:
-    """Parse a document from bytes; raises ``XmlProblem``."""
+    """Parse a document from bytes; raises ``XmlReadError``."""
     if len(data) > MAX_FILE_BYTES:
-        raise XmlProblem("XML_TOO_LARGE", f"the file is larger than {MAX_FILE_BYTES} bytes")
+        raise XmlReadError("XML_TOO_LARGE", f"the file is larger than {MAX_FILE_BYTES} bytes")
     _refuse_declarations(data)
+    data = _PADDED_NAMESPACE.sub(rb"\1\3\2", data)
     try:
         document = etree.fromstring(data, parser=_parser())
     except etree.XMLSyntaxError as error:
         line = error.lineno or 1
         message = str(error.msg or error).strip()
-        raise XmlProblem("XML_MALFORMED", f"not well-formed XML: {message}", line) from None
+        raise XmlReadError("XML_MALFORMED", f"not well-formed XML: {message}", line) from None
     except (ValueError, MemoryError) as error:  # pragma: no cover - exotic encodings / limits
-        raise XmlProblem("XML_MALFORMED", f"cannot parse the file: {error}") from None
+        raise XmlReadError("XML_MALFORMED", f"cannot parse the file: {error}") from None
     tree = document.getroottree()
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
-        raise XmlProblem("XML_FORBIDDEN", "DTDs are not allowed in a regulation", 1)
+        raise XmlReadError("XML_FORBIDDEN", "DTDs are not allowed in a regulation", 1)
     parsed = ParsedXml(root=XmlNode("?"))
-    parsed.root = _convert(document, parsed)
+    parsed.root = _convert(document, parsed, data.split(b"\n"))
     return parsed
 
 
 def parse_document(path: str | Path) -> ParsedXml:
-    """Parse a file; raises ``XmlProblem`` (and ``OSError`` if it cannot be opened)."""
+    """Parse a file; raises ``XmlReadError`` (and ``OSError`` if it cannot be opened)."""
     file_path = Path(path)
     with file_path.open("rb") as stream:
         data = stream.read(MAX_FILE_BYTES + 1)
@@ -107,7 +111,7 @@ def parse_document(path: str | Path) -> ParsedXml:
 def parse_xml(path: str | Path) -> XmlNode:
     """The hardened parser as a public helper: the root element as an ``XmlNode``.
 
-    Raises ``XmlProblem`` for malformed or forbidden content and ``OSError`` for unreadable files."""
+    Raises ``XmlReadError`` for malformed or forbidden content and ``OSError`` for unreadable files."""
     return parse_document(path).root
 
 
@@ -146,10 +150,26 @@ def _attribute_name(key: str) -> str:
     return qname.localname
 
 
-def _convert(element: etree._Element, parsed: ParsedXml) -> XmlNode:
-    children = tuple(
-        _convert(child, parsed) for child in element if isinstance(child.tag, str)
-    )
+def _start_line(element: etree._Element, lines: list[bytes]) -> int:
+    """libxml2 reports the line where a start tag *ends*; a modeller expects the line where it starts.
+    Attribute values cannot hold a raw ``<``, so the nearest ``<name`` above is the start."""
+    end = element.sourceline or 0
+    local = etree.QName(element).localname
+    name = (f"{element.prefix}:{local}" if element.prefix else local).encode("utf-8")
+    needle = b"<" + name
+    for index in range(min(end, len(lines)) - 1, max(end - 200, 0) - 1, -1):
+        line = lines[index]
+        position = line.find(needle)
+        while position >= 0:
+            after = line[position + len(needle) : position + len(needle) + 1]
+            if after in (b"", b" ", b"\t", b"\r", b">", b"/"):
+                return index + 1
+            position = line.find(needle, position + 1)
+    return end
+
+
+def _convert(element: etree._Element, parsed: ParsedXml, lines: list[bytes]) -> XmlNode:
+    children = tuple(_convert(child, parsed, lines) for child in element if isinstance(child.tag, str))
     text = element.text.strip() if element.text else None
     attributes = tuple((_attribute_name(k), v) for k, v in element.attrib.items())
     return XmlNode(
@@ -157,5 +177,5 @@ def _convert(element: etree._Element, parsed: ParsedXml) -> XmlNode:
         attributes=attributes,
         text=text or None,
         children=children,
-        line=element.sourceline or 0,
+        line=_start_line(element, lines),
     )

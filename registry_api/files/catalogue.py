@@ -61,7 +61,7 @@ class CatalogueEntry:
 
     @classmethod
     def from_row(cls, row: Row[tuple[object, ...]]) -> CatalogueEntry:
-        return cls(**{key: value for key, value in row._mapping.items()})  # type: ignore[arg-type]
+        return cls(**{key: value for key, value in row._mapping.items()})
 
     def bound_to(self, entity: str, entity_id: str, field: str) -> bool:
         return (self.entity, self.entity_id, self.field) == (entity, entity_id, field)

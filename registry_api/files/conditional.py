@@ -80,14 +80,14 @@ class ByteRange:
         return f"bytes {self.first}-{self.last}/{size}"
 
 
-class RangeNotSatisfiable(Exception):
+class RangeNotSatisfiableError(Exception):
     pass
 
 
 def parse_range(header: str | None, size: int) -> ByteRange | None:
     """The single byte range asked for, or None to send everything (no header, or a syntax we do
     not serve such as several ranges). Raises
-    :class:`RangeNotSatisfiable` when no byte of the file is in the range."""
+    :class:`RangeNotSatisfiableError` when no byte of the file is in the range."""
     if not header:
         return None
     unit, _, spec = header.partition("=")
@@ -95,21 +95,25 @@ def parse_range(header: str | None, size: int) -> ByteRange | None:
         return None  # the server MAY ignore Range (RFC 9110 §14.2); several ranges are served whole
     first_text, dash, last_text = spec.strip().partition("-")
     first_text, last_text = first_text.strip(), last_text.strip()
-    if not dash or not (first_text.isdigit() or first_text == "") or not (last_text.isdigit() or last_text == ""):
+    if (
+        not dash
+        or not (first_text.isdigit() or first_text == "")
+        or not (last_text.isdigit() or last_text == "")
+    ):
         return None
     if first_text == "":
         if last_text == "":
             return None
         suffix = int(last_text)
         if suffix == 0 or size == 0:
-            raise RangeNotSatisfiable
+            raise RangeNotSatisfiableError
         byte_range = ByteRange(max(size - suffix, 0), size - 1)
     else:
         first = int(first_text)
         last = int(last_text) if last_text else size - 1
-        if last < first:
+        if last_text and last < first:
             return None  # invalid: ignored (RFC 9110 §14.1.1)
         if first >= size:
-            raise RangeNotSatisfiable
+            raise RangeNotSatisfiableError
         byte_range = ByteRange(first, min(last, size - 1))
     return byte_range

@@ -31,6 +31,7 @@ PAGINATION_INPUTS: dict[Pagination, tuple[str, ...]] = {
     Pagination.NONE: (),
 }
 DEFAULT_PAGE_SIZE = 10
+TEXT_SEARCHES = frozenset({SearchType.CONTAINS, SearchType.STARTS_WITH, SearchType.STARTS_WITH_ARRAY})
 
 
 class MultiValued(Protocol):
@@ -166,9 +167,11 @@ def coerce_parameter(parameter: SearchParameter, raw: Any) -> Any:
     or a comma-separated string becomes a list)."""
     if raw is None:
         return None
+    # Prefix and substring searches compare the column as text, whatever its type.
+    value_type = ValueType.TEXT if parameter.search_type in TEXT_SEARCHES else parameter.value_type
     if parameter.is_list:
         items = raw if isinstance(raw, list | tuple) else _split_list(raw)
-        typed = [coerce_value(parameter.value_type, item) for item in items]
+        typed = [coerce_value(value_type, item) for item in items]
         if any(item is None for item in typed):
             raise _InvalidValueError("must not contain empty values")
         return typed
@@ -176,9 +179,7 @@ def coerce_parameter(parameter: SearchParameter, raw: Any) -> Any:
         if len(raw) != 1:
             raise _InvalidValueError("must be a single value")
         raw = raw[0]
-    if parameter.search_type in (SearchType.CONTAINS, SearchType.STARTS_WITH) and not isinstance(raw, str):
-        raw = _as_text(raw)
-    return coerce_value(parameter.value_type, raw)
+    return coerce_value(value_type, raw)
 
 
 def coerce_value(value_type: ValueType, raw: Any) -> Any:

@@ -245,7 +245,8 @@ def _camel_keys(value: Any) -> Any:
     if isinstance(value, list):
         return [_camel_keys(item) for item in value]
     if isinstance(value, dict):
-        return {to_camel(key): json_ready(item) for key, item in value.items()}
+        # ddm_* are the platform's service columns (history tables): never part of an entity.
+        return {to_camel(key): json_ready(item) for key, item in value.items() if not key.startswith("ddm_")}
     return json_ready(value)
 
 

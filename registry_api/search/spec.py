@@ -198,10 +198,13 @@ def spec_from_model(sc: SearchCondition, regulation: Regulation) -> SearchSpec:
     )
     # Tiebreak on every other plain returned column so pages never overlap or skip rows.
     sorted_columns = {key.column for key in declared}
+    unsortable = {
+        c.output_name for c in sc.returning_columns if not _sortable(_underlying_type(sc, c, regulation))
+    }
     tiebreak = tuple(
         SortKey(output.column)
         for output in outputs
-        if output.kind is OutputKind.PLAIN and output.column not in sorted_columns
+        if output.kind is OutputKind.PLAIN and output.column not in sorted_columns | unsortable
     )
     return SearchSpec(
         name=sc.name,
@@ -222,6 +225,14 @@ def _underlying_type(sc: SearchCondition, column: ScColumn, regulation: Regulati
     table = regulation.table(sc_table.name if sc_table is not None else column.table_alias)
     declared = table.column(column.name) if table is not None else None
     return declared.type if declared is not None else None
+
+
+# Types PostgreSQL cannot ORDER BY (no default btree operator class): kept out of the tiebreak.
+_UNSORTABLE = re.compile(r"^(json|xml|point|line|lseg|box|path|polygon|circle)\b")
+
+
+def _sortable(sql_type: str | None) -> bool:
+    return sql_type is None or not _UNSORTABLE.match(sql_type.strip().lower())
 
 
 def _column_value_type(sc: SearchCondition, column: ScColumn, regulation: Regulation) -> ValueType:

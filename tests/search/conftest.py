@@ -1,29 +1,19 @@
-"""A database per test module for the search tests (creating one per test would dominate their time)."""
+"""Databases for the search tests that live for a whole test module (one per test would dominate
+their time)."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 
 import pytest
-import sqlalchemy as sa
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 
 from registry_api.embedded import EmbeddedPostgres
+
+from .databases import scratch_database
 
 
 @pytest.fixture(scope="module")
 def module_engine(postgres: EmbeddedPostgres) -> Iterator[Engine]:
-    """An engine on a fresh database that lives for the whole test module."""
-    name = f"search_{secrets.token_hex(6)}"
-    admin = sa.create_engine(postgres.url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    engine = sa.create_engine(make_url(postgres.url).set(database=name))
-    try:
+    with scratch_database(postgres) as engine:
         yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()

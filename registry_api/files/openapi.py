@@ -1,0 +1,94 @@
+"""OpenAPI 3.1 descriptions of the file routes (``responses=`` / ``openapi_extra=`` for FastAPI)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_PROBLEM_INLINE: dict[str, Any] = {
+    "application/problem+json": {
+        "schema": {
+            "type": "object",
+            "properties": {
+                "type": {"type": "string"},
+                "title": {"type": "string"},
+                "status": {"type": "integer"},
+                "detail": {"type": "string"},
+                "code": {"type": "string"},
+                "traceId": {"type": "string"},
+                "details": {},
+            },
+            "required": ["title", "status", "code"],
+        }
+    }
+}
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {"description": description, "content": _PROBLEM_INLINE}
+
+
+_HEADER_STRING = {"schema": {"type": "string"}}
+
+FILE_CONTENT_JSON_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "content": {"type": "string", "contentEncoding": "base64"},
+        "checksum": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        "filename": {"type": "string"},
+    },
+    "required": ["content", "checksum", "filename"],
+}
+
+FILE_CONTENT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The file: raw bytes, or Base64 inside JSON for `Accept: application/json`.",
+        "content": {
+            "application/octet-stream": {},  # OAS 3.1: binary is an empty schema under the media type
+            "application/json": {"schema": FILE_CONTENT_JSON_SCHEMA},
+        },
+        "headers": {
+            "ETag": _HEADER_STRING,
+            "Content-Disposition": _HEADER_STRING,
+            "Accept-Ranges": _HEADER_STRING,
+            "Vary": _HEADER_STRING,
+        },
+    },
+    206: {
+        "description": "The requested byte range of the raw file.",
+        "content": {"application/octet-stream": {}},
+        "headers": {"Content-Range": _HEADER_STRING, "ETag": _HEADER_STRING},
+    },
+    304: {
+        "description": "Not modified (`If-None-Match` matched the ETag).",
+        "headers": {"ETag": _HEADER_STRING},
+    },
+    403: _problem("Reading this field is not allowed (FORBIDDEN_OPERATION)."),
+    404: _problem("No such entity, or that field does not hold that file (NOT_FOUND)."),
+    416: {**_problem("The range lies outside the file."), "headers": {"Content-Range": _HEADER_STRING}},
+    500: _problem("The stored file no longer matches its checksum (FILE_WAS_CHANGED)."),
+    503: _problem("S3 or the database is unavailable (THIRD_PARTY_SERVICE_UNAVAILABLE)."),
+}
+
+UPLOAD_OPENAPI_EXTRA: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "file": {"type": "string", "contentMediaType": "application/octet-stream"}
+                    },
+                    "required": ["file"],
+                },
+            }
+        },
+    }
+}
+
+UPLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _problem("The body has no `file` part (CLIENT_ERROR)."),
+    413: _problem("The file is larger than allowed (PAYLOAD_TOO_LARGE)."),
+    415: _problem("The body is not multipart/form-data (UNSUPPORTED_MEDIA_TYPE)."),
+    503: _problem("S3 or the database is unavailable (THIRD_PARTY_SERVICE_UNAVAILABLE)."),
+}

@@ -1,0 +1,764 @@
+"""The file service: upload to staging, attach to entities, serve content, business-process copies.
+
+DESIGN.md §4 "File lifecycle" is the contract. The bytes live in S3 under opaque keys; names, types,
+sizes, checksums and bindings live in the catalogue ``ddm_files``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import uuid
+import warnings
+import weakref
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import anyio
+import anyio.from_thread
+import anyio.lowlevel
+import filetype
+from fastapi import APIRouter
+from sqlalchemy import (
+    Column,
+    MetaData,
+    Table,
+    Text,
+    cast,
+    event,
+    func,
+    insert,
+    inspect,
+    literal,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import (
+    DBAPIError,
+    IntegrityError,
+    NoSuchTableError,
+    OperationalError,
+    SAWarning,
+    StatementError,
+)
+from sqlalchemy.types import NullType
+from starlette.requests import Request
+from starlette.responses import Response
+
+from registry_api.access import AccessPolicy, Identity
+from registry_api.errors import ApiError, ErrorCode
+from registry_api.files import conditional
+from registry_api.files.catalogue import CatalogueEntry, ddm_files, is_file_id
+from registry_api.files.download import (
+    ClosingStreamingResponse,
+    ContentChangedError,
+    base64_length,
+    file_was_changed,
+    json_body_chunks,
+    json_envelope,
+    verified_chunks,
+)
+from registry_api.files.names import content_disposition, new_short_name, sanitize_filename
+from registry_api.files.upload import MultipartFileReader, PayloadTooLargeError, boundary_of
+from registry_api.profiles import RoutePlan
+from registry_api.settings import Settings
+from registry_api.storage import ObjectNotFoundError, Storage
+from schemas.naming import to_camel
+from schemas.wire import FileRef, PresignedLink, UploadedFile
+
+__all__ = ["ROOT_PROCESS_HEADER", "FileService", "FileValue"]
+
+log = logging.getLogger(__name__)
+
+ROOT_PROCESS_HEADER = "X-Source-Root-Business-Process-Instance-Id"
+OCTET_STREAM = "application/octet-stream"
+_SNIFF_BYTES = 8192
+_MULTIPART_OVERHEAD = 64 * 1024  # boundaries and part headers around the file in a multipart body
+_BODY_BLOCK = 1024 * 1024  # request body handed to the upload thread in blocks of about this size
+_COPIES_KEY = "registry_api.files.copies"  # Connection.info: registry objects this transaction made
+_DRAIN_LIMIT = 16 * 1024 * 1024  # at most this much of a refused upload is read before closing
+
+FileValue = FileRef | Mapping[str, Any] | Sequence[FileRef | Mapping[str, Any]] | None
+
+
+@dataclass(frozen=True)
+class _Representation:
+    json: bool
+    etag: str
+    length: int
+    headers: dict[str, str]
+
+
+class FileService:
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Engine | None,
+        storage: Storage,
+        *,
+        access: AccessPolicy | None = None,
+    ) -> None:
+        """``engine`` and ``access`` may be left to the app: a request then uses its runtime's
+        (``request.app.state.runtime``). Without any access policy, reading files is denied."""
+        self.settings = settings
+        self.engine = engine
+        self.storage = storage
+        self.access = access
+        self.chunk_bytes = settings.files.chunk_bytes
+        self._tables: dict[str, Table] = {}
+        self._hooked_engines: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> FileService:
+        """A service on ``settings.s3`` that uses the app's engine and access policy per request."""
+        storage = Storage(settings.s3)
+        if settings.s3.create_buckets:
+            try:
+                storage.ensure_buckets()
+            except ApiError:
+                log.warning("S3 is not reachable yet: buckets were not checked")
+        return cls(settings, None, storage)
+
+    def _engine(self, request: Request | None = None) -> Engine:
+        engine = self.engine
+        if engine is None and request is not None:
+            engine = getattr(getattr(request.app.state, "runtime", None), "engine", None)
+        if not isinstance(engine, Engine):
+            raise ApiError(ErrorCode.RUNTIME_ERROR, "The file service has no database")
+        return engine
+
+    def _may_read(self, request: Request | None, identity: Identity, table: str, column: str) -> bool:
+        access = self.access
+        if access is None and request is not None:
+            access = getattr(getattr(request.app.state, "runtime", None), "access", None)
+        return access is not None and bool(access.can_read_file(identity, table, column))
+
+    # ------------------------------------------------------------------------------------ upload
+
+    async def upload_request(self, request: Request, identity: Identity) -> UploadedFile:
+        """``POST /files``: the request body streams to S3 from a worker thread, which pulls the
+        body from the event loop block by block (never more than a block and an S3 part in RAM)."""
+        limit = self.settings.files.max_upload_bytes
+        boundary = boundary_of(request.headers.get("content-type"))
+        declared = request.headers.get("content-length")
+        root_process_id = _root_process_id(request)
+        body = request.stream()
+        if declared is not None and declared.isdigit() and int(declared) > limit + _MULTIPART_OVERHEAD:
+            await _drain(body, limit)
+            raise _too_large(limit)
+        token = anyio.lowlevel.current_token()
+
+        async def next_block() -> bytes:
+            block = bytearray()
+            async for chunk in body:
+                block.extend(chunk)
+                if len(block) >= _BODY_BLOCK:
+                    break
+            return bytes(block)
+
+        def pull() -> bytes:
+            return anyio.from_thread.run(next_block, token=token)
+
+        reader = MultipartFileReader(pull, boundary, field_name="file", max_bytes=limit)
+        try:
+            engine = self._engine(request)
+            return await anyio.to_thread.run_sync(self.upload, reader, identity, root_process_id, engine)
+        except ApiError as error:
+            if error.code is ErrorCode.PAYLOAD_TOO_LARGE:
+                await _drain(body, limit)
+            raise
+
+    def upload(
+        self,
+        reader: MultipartFileReader,
+        identity: Identity,
+        root_process_id: str | None,
+        engine: Engine | None = None,
+    ) -> UploadedFile:
+        """Store the file part of ``reader`` in staging, then catalogue it (never the other way round)."""
+        limit = self.settings.files.max_upload_bytes
+        engine = engine or self._engine()
+        filename = sanitize_filename(reader.open())
+        file_type = detect_file_type(reader.peek(_SNIFF_BYTES))
+        file_id = str(uuid.uuid4())
+        key = staging_key(file_id, root_process_id)
+        bucket = self.storage.staging_bucket
+        try:
+            self.storage.upload(bucket, key, reader, content_type=file_type, metadata={"id": file_id})
+        except PayloadTooLargeError:
+            self._forget_object(bucket, key)  # a multipart upload is aborted by boto3; be sure anyway
+            raise _too_large(limit) from None
+        except BaseException:
+            self._forget_object(bucket, key)
+            raise
+        values = {
+            "id": file_id,
+            "path_in_storage": key,
+            "bucket": bucket,
+            "filename": filename,
+            "size": reader.size,
+            "file_type": file_type,
+            "checksum": reader.sha256,
+            "created_by": None if identity.anonymous else identity.subject,
+            "root_process_instance_id": root_process_id,
+        }
+        try:
+            short_name = self._insert_catalogue_row(values, engine)
+        except BaseException:
+            self._forget_object(bucket, key)  # no object without its catalogue row
+            raise
+        return UploadedFile.model_validate(
+            {
+                "id": file_id,
+                "checksum": reader.sha256,
+                "filename": filename,
+                "size": reader.size,
+                "contentType": file_type,
+                "shortName": short_name,
+            }
+        )
+
+    def _insert_catalogue_row(self, values: Mapping[str, Any], engine: Engine) -> str:
+        for _ in range(3):  # a short-name collision (~2^-128) is retried, not reported
+            short_name = new_short_name()
+            try:
+                with _database_errors(), engine.begin() as connection:
+                    connection.execute(
+                        insert(ddm_files).values(**values, short_name=short_name, created_at=func.now())
+                    )
+                return short_name
+            except IntegrityError:
+                continue
+        raise ApiError(ErrorCode.RUNTIME_ERROR, "Could not allocate a short name")
+
+    def _forget_object(self, bucket: str, key: str) -> None:
+        with contextlib.suppress(Exception):
+            self.storage.delete(bucket, key)
+
+    # ------------------------------------------------------------------------------------ attach
+
+    def attach(
+        self,
+        connection: Connection,
+        table: Table | str,
+        entity_id: Any,
+        values: Mapping[str, FileValue],
+        root_process_id: str | None = None,
+    ) -> None:
+        """Bind the files referenced by an entity write, inside the caller's transaction.
+
+        ``values`` maps file columns to their new value (a reference, a list of them, or None).
+        Raises 400 FILE_NOT_FOUND (field names in ``details``) for files not staged, 409
+        FILE_WAS_CHANGED for a checksum that is not the file's, 409 CONSTRAINT_ERROR for a file
+        bound to another entity or field. Objects copied into the registry bucket are removed again
+        when this call fails or the caller's transaction rolls back.
+        """
+        refs = [(column, ref) for column, value in values.items() for ref in _file_refs(value)]
+        if not refs:
+            return
+        table_name = _table_name(table)
+        entity_id = str(entity_id)
+        missing: list[str] = []
+        changed: list[str] = []
+        taken: list[str] = []
+        valid_ids = sorted({ref.id for _, ref in refs if is_file_id(ref.id)})
+        rows = (
+            connection.execute(
+                select(ddm_files).where(ddm_files.c.id.in_(valid_ids)).with_for_update()
+            ).fetchall()
+            if valid_ids
+            else []
+        )
+        entries = {entry.id: entry for entry in map(CatalogueEntry.from_row, rows)}
+        to_copy: dict[str, tuple[str, CatalogueEntry]] = {}  # file id -> (column, entry)
+        seen_in: dict[str, str] = {}
+        for column, ref in refs:
+            field = to_camel(column)
+            entry = entries.get(_canonical_id(ref.id)) if is_file_id(ref.id) else None
+            if entry is None:
+                _add_once(missing, field)
+                continue
+            if seen_in.setdefault(entry.id, column) != column:
+                _add_once(taken, field)  # one file, two fields: a file belongs to one field
+                continue
+            if ref.checksum != entry.checksum:
+                _add_once(changed, field)
+            elif entry.bound_to(table_name, entity_id, column):
+                continue  # already in the registry bucket (an update keeping the file)
+            elif entry.attached:
+                _add_once(taken, field)
+            else:
+                to_copy[entry.id] = (column, entry)
+        for file_id, (column, _) in to_copy.items():
+            if not self.storage.exists(self.storage.staging_bucket, staging_key(file_id, root_process_id)):
+                _add_once(missing, to_camel(column))
+        _raise_first(missing, changed, taken)
+
+        copied: list[str] = []
+        try:
+            for file_id, (_, entry) in to_copy.items():
+                self.storage.copy(
+                    self.storage.staging_bucket,
+                    staging_key(file_id, root_process_id),
+                    self.storage.registry_bucket,
+                    file_id,
+                    size=entry.size,
+                    content_type=entry.file_type,
+                    metadata={"id": file_id, "checksum": entry.checksum},
+                )
+                copied.append(file_id)
+            for file_id, (column, _) in to_copy.items():
+                connection.execute(
+                    update(ddm_files)
+                    .where(ddm_files.c.id == file_id)
+                    .values(entity=table_name, entity_id=entity_id, field=column, attached_at=func.now())
+                )
+        except BaseException:
+            self._remove_registry_objects(copied)
+            raise
+        if copied:
+            self._remove_on_rollback(connection, copied)
+
+    def _remove_on_rollback(self, connection: Connection, file_ids: list[str]) -> None:
+        """Remember the copies on the connection; the engine's rollback hook removes them, its
+        commit hook forgets them (``Connection.info`` outlives the transaction, so both clear it)."""
+        engine = connection.engine
+        if engine not in self._hooked_engines:
+            event.listen(engine, "rollback", self._after_rollback)
+            event.listen(engine, "commit", _forget_copies)
+            self._hooked_engines.add(engine)
+        connection.info.setdefault(_COPIES_KEY, []).extend(file_ids)
+
+    def _after_rollback(self, connection: Connection) -> None:
+        copies = connection.info.pop(_COPIES_KEY, None)
+        if copies:
+            self._remove_registry_objects(copies)
+
+    def _remove_registry_objects(self, file_ids: Sequence[str]) -> None:
+        for file_id in file_ids:
+            try:
+                self.storage.delete(self.storage.registry_bucket, file_id)
+            except Exception:
+                log.warning("could not remove registry object %s after a failed write", file_id)
+
+    # ------------------------------------------------------------------ business-process copies
+
+    def copy_to_process(
+        self,
+        connection: Connection | None,
+        table: Table | str,
+        entity_id: Any,
+        values: Mapping[str, FileValue],
+        root_process_id: str,
+    ) -> None:
+        """On an entity read with ``X-Source-Root-Business-Process-Instance-Id``: put each file of
+        the entity back to ``process/<root>/<id>`` in staging, where business processes read it.
+        (``connection``, ``table`` and ``entity_id`` name the read; the copies need only the values.)"""
+        if not _valid_process_id(root_process_id):
+            raise ApiError(
+                ErrorCode.CLIENT_ERROR, f"{ROOT_PROCESS_HEADER} is not a valid process instance id"
+            )
+        missing: list[str] = []
+        for column, value in values.items():
+            for ref in _file_refs(value):
+                if not is_file_id(ref.id):
+                    _add_once(missing, to_camel(column))
+                    continue
+                try:
+                    self.storage.copy(
+                        self.storage.registry_bucket,
+                        _canonical_id(ref.id),
+                        self.storage.staging_bucket,
+                        staging_key(_canonical_id(ref.id), root_process_id),
+                        size=None,
+                    )
+                except ObjectNotFoundError:
+                    _add_once(missing, to_camel(column))
+        if missing:
+            raise ApiError(ErrorCode.FILE_NOT_FOUND, "Files of the entity are missing", details=missing)
+
+    # ------------------------------------------------------------------------------------ content
+
+    def serve(
+        self,
+        request: Request,
+        table: Table | str,
+        column: str,
+        entity_id: Any,
+        file_id: str,
+        identity: Identity,
+    ) -> Response:
+        """``GET|HEAD /files/{entity}/{entityId}/{field}/{fileId}``: the file as raw bytes or as
+        Base64 JSON (``Accept: application/json``), with validators and single byte ranges.
+        ``table`` is the entity's Table, or its name (its key is then read once from the database)."""
+        if not self._may_read(request, identity, _table_name(table), column):
+            raise ApiError(ErrorCode.FORBIDDEN_OPERATION, "Reading this file is not allowed")
+        entry = self._bound_entry(self._engine(request), table, column, str(entity_id), file_id)
+        return self._respond(request, entry)
+
+    def resolve_short_name(self, short_name: str, request: Request | None = None) -> CatalogueEntry:
+        """The attached file behind a short link; 404 for unknown or not yet attached files."""
+        if len(short_name) > 24 or not short_name.isalnum():
+            raise _not_found()
+        with _database_errors(), self._engine(request).connect() as connection:
+            row = connection.execute(select(ddm_files).where(ddm_files.c.short_name == short_name)).first()
+        if row is None:
+            raise _not_found()
+        entry = CatalogueEntry.from_row(row)
+        if not entry.attached:
+            raise _not_found()
+        return entry
+
+    def presigned_link(
+        self,
+        request: Request | None,
+        table: Table | str,
+        column: str,
+        entity_id: Any,
+        file_id: str,
+        identity: Identity,
+        expires_in_s: int | None,
+    ) -> PresignedLink:
+        files = self.settings.files
+        expires = files.presign_default_expiry_s if expires_in_s is None else expires_in_s
+        if not 0 < expires <= files.presign_max_expiry_s:
+            raise ApiError(
+                ErrorCode.VALIDATION_ERROR,
+                f"expiresIn must be between 1 and {files.presign_max_expiry_s} seconds",
+                details={"errors": [{"field": "expiresIn", "message": "out of range"}]},
+            )
+        if not self._may_read(request, identity, _table_name(table), column):
+            raise ApiError(ErrorCode.FORBIDDEN_OPERATION, "Reading this file is not allowed")
+        entry = self._bound_entry(self._engine(request), table, column, str(entity_id), file_id)
+        url = self.storage.presign_get(
+            self.storage.registry_bucket,
+            entry.id,
+            expires,
+            content_disposition=content_disposition(entry.filename),
+            content_type=entry.file_type,
+        )
+        return PresignedLink.model_validate(
+            {"url": url, "expiresAt": datetime.now(UTC) + timedelta(seconds=expires)}
+        )
+
+    def _bound_entry(
+        self, engine: Engine, table_or_name: Table | str, column: str, entity_id: str, file_id: str
+    ) -> CatalogueEntry:
+        """The catalogue entry of ``file_id`` if the entity exists and ``column`` holds that file."""
+        if not is_file_id(file_id):
+            raise _not_found()
+        table = self._entity_table(engine, table_or_name)
+        if table is None or column not in table.c:
+            raise _not_found()
+        file_id = _canonical_id(file_id)
+        primary_key = list(table.primary_key.columns)
+        if len(primary_key) != 1:
+            raise ApiError(ErrorCode.RUNTIME_ERROR, "Files need an entity with a single-column key")
+        key = primary_key[0]
+        try:
+            with _database_errors(), engine.connect() as connection:
+                value = connection.execute(
+                    select(func.to_jsonb(table.c[column])).where(
+                        key == cast(literal(entity_id, Text), key.type)
+                    )
+                ).first()
+                row = connection.execute(select(ddm_files).where(ddm_files.c.id == file_id)).first()
+        except (StatementError, DBAPIError):
+            raise _not_found() from None  # an entity id of the wrong shape names no entity
+        if value is None:
+            raise _not_found()
+        held = {_canonical_id(ref.id): ref for ref in _file_refs(value[0]) if is_file_id(ref.id)}
+        ref = held.get(file_id)
+        if ref is None or row is None:
+            raise _not_found()
+        entry = CatalogueEntry.from_row(row)
+        if not entry.bound_to(table.name, entity_id, column):
+            raise _not_found()
+        if ref.checksum != entry.checksum:
+            raise file_was_changed()
+        return entry
+
+    def router(
+        self, plan: RoutePlan | None = None, *, identity: Callable[..., Identity] | None = None
+    ) -> APIRouter:
+        """The upload, short-link and presigned-link routes ``plan`` serves (default: all but the
+        presigned links, which only the internal profile offers), to be mounted under ``api_root``.
+        ``identity`` is the FastAPI dependency giving the caller (default: the app's authenticator)."""
+        from registry_api.files.routes import build_router
+
+        return build_router(self, plan, identity)
+
+    def _entity_table(self, engine: Engine, table: Table | str) -> Table | None:
+        """The Table itself, or for a name its key and columns, read once from the database."""
+        if isinstance(table, Table):
+            return table
+        known = self._tables.get(table)
+        if known is None:
+            known = _reflect_entity_table(engine, table)
+            if known is None:
+                return None
+            self._tables[table] = known
+        return known
+
+    def _respond(self, request: Request, entry: CatalogueEntry) -> Response:
+        representation = self._representation(request, entry)
+        headers = representation.headers
+        if conditional.none_match(request.headers.get("if-none-match"), representation.etag):
+            return Response(status_code=304, headers=_validators_only(headers))
+        byte_range = None
+        if not representation.json and conditional.if_range_allows(
+            request.headers.get("if-range"), representation.etag
+        ):
+            try:
+                byte_range = conditional.parse_range(request.headers.get("range"), entry.size)
+            except conditional.RangeNotSatisfiableError:
+                raise ApiError(
+                    ErrorCode.RANGE_NOT_SATISFIABLE,
+                    "The requested range is outside the file",
+                    headers={"Content-Range": f"bytes */{entry.size}", **_validators_only(headers)},
+                ) from None
+        status = 200
+        if byte_range is not None:
+            status = 206
+            headers = {
+                **headers,
+                "Content-Range": byte_range.content_range(entry.size),
+                "Content-Length": str(byte_range.length),
+            }
+        if request.method == "HEAD":
+            return Response(status_code=status, headers=headers)  # from the catalogue alone
+        return self._body_response(entry, representation, status, headers, byte_range)
+
+    def _representation(self, request: Request, entry: CatalogueEntry) -> _Representation:
+        common = {"Vary": "Accept", "Cache-Control": "private", "X-Content-Type-Options": "nosniff"}
+        if conditional.wants_json(request.headers.get("accept")):
+            prefix, suffix = json_envelope(entry.checksum, entry.filename)
+            length = len(prefix) + base64_length(entry.size) + len(suffix)
+            etag = f'"{entry.checksum}-b64"'
+            headers = {
+                **common,
+                "ETag": etag,
+                "Content-Type": "application/json",
+                "Content-Length": str(length),
+                "Accept-Ranges": "none",
+            }
+            return _Representation(True, etag, length, headers)
+        etag = f'"{entry.checksum}"'
+        headers = {
+            **common,
+            "ETag": etag,
+            "Content-Type": entry.file_type,
+            "Content-Length": str(entry.size),
+            "Content-Disposition": content_disposition(entry.filename),
+            "Accept-Ranges": "bytes",
+        }
+        return _Representation(False, etag, entry.size, headers)
+
+    def _body_response(
+        self,
+        entry: CatalogueEntry,
+        representation: _Representation,
+        status: int,
+        headers: dict[str, str],
+        byte_range: conditional.ByteRange | None,
+    ) -> Response:
+        bounds = (byte_range.first, byte_range.last) if byte_range is not None else None
+        if entry.size == 0:
+            stream = None  # nothing to fetch; S3 would refuse a range over an empty object anyway
+        else:
+            try:
+                stream = self.storage.open(self.storage.registry_bucket, entry.id, bounds)
+            except ObjectNotFoundError:
+                log.error("catalogued file %s has no object in the registry bucket", entry.id)
+                raise _not_found() from None
+            if stream.info.size != entry.size:  # cheap up-front check: a replaced object
+                stream.close()
+                log.error(
+                    "FILE_WAS_CHANGED: %s has %d bytes, catalogue says %d",
+                    entry.id,
+                    stream.info.size,
+                    entry.size,
+                )
+                raise file_was_changed()
+        label = f"file {entry.id}"
+        content: Iterator[bytes]
+        if stream is None:
+            content = iter(())
+        elif byte_range is not None:
+            content = stream.iter_chunks(self.chunk_bytes)  # a part cannot be hashed against the whole
+        else:
+            content = verified_chunks(stream.iter_chunks(self.chunk_bytes), entry.checksum, label=label)
+
+        if representation.json:
+            prefix, suffix = json_envelope(entry.checksum, entry.filename)
+            content = json_body_chunks(prefix, content, suffix)
+        if byte_range is not None or entry.size > self.chunk_bytes:
+            return ClosingStreamingResponse(content, status_code=status, headers=headers)
+        # Small enough for one chunk: verify before the status line, so a mismatch is a clean 500.
+        try:
+            body = b"".join(content)
+        except ContentChangedError:
+            raise file_was_changed() from None
+        return Response(body, status_code=status, headers=headers)
+
+
+async def _drain(body: AsyncIterator[bytes], limit: int) -> None:
+    """Read (and drop) what the client still sends, up to a bound, so it gets to read our 413
+    instead of failing on a connection closed under its upload."""
+    budget = min(limit, _DRAIN_LIMIT)
+    with contextlib.suppress(Exception):
+        async for chunk in body:
+            budget -= len(chunk)
+            if budget < 0:
+                break
+
+
+def _forget_copies(connection: Connection) -> None:
+    connection.info.pop(_COPIES_KEY, None)
+
+
+def detect_file_type(head: bytes) -> str:
+    """The content type from the file's first bytes (magic numbers); never the client's claim."""
+    kind = filetype.guess(head) if head else None
+    if kind is not None:
+        return str(kind.mime)
+    return "text/plain" if _looks_like_text(head) else OCTET_STREAM
+
+
+def _looks_like_text(head: bytes) -> bool:
+    if not head or b"\x00" in head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        # the sniffed window may cut a multi-byte character at its end
+        if error.start < len(head) - 3:
+            return False
+    return True
+
+
+def staging_key(file_id: str, root_process_id: str | None) -> str:
+    return f"process/{root_process_id}/{file_id}" if root_process_id else f"uploads/{file_id}"
+
+
+def _root_process_id(request: Request) -> str | None:
+    value = request.headers.get(ROOT_PROCESS_HEADER)
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    if not _valid_process_id(value):
+        raise ApiError(ErrorCode.CLIENT_ERROR, f"{ROOT_PROCESS_HEADER} is not a valid process instance id")
+    return value
+
+
+def _valid_process_id(value: str) -> bool:
+    # It becomes a segment of an S3 key: no separators, no dot segments, bounded.
+    return (
+        0 < len(value) <= 128
+        and all(ch.isascii() and (ch.isalnum() or ch in "-_.") for ch in value)
+        and value not in {".", ".."}
+    )
+
+
+def root_process_id(request: Request) -> str | None:
+    """The business-process root id of a request (validated: it becomes part of an S3 key)."""
+    return _root_process_id(request)
+
+
+@dataclass(frozen=True)
+class _Ref:
+    id: str
+    checksum: str | None
+
+
+def _file_refs(value: Any) -> list[_Ref]:
+    """The references in a file column's value (a reference, a list of them, or None)."""
+    if value is None:
+        return []
+    if isinstance(value, FileRef):
+        return [_Ref(value.id, value.checksum)]
+    if isinstance(value, Mapping):
+        checksum = value.get("checksum")
+        return [_Ref(str(value.get("id") or ""), None if checksum is None else str(checksum))]
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        return [ref for item in value for ref in _file_refs(item)]
+    raise TypeError(f"not a file value: {type(value).__name__}")
+
+
+def _table_name(table: Table | str) -> str:
+    return table if isinstance(table, str) else str(table.name)
+
+
+def _reflect_entity_table(engine: Engine, name: str) -> Table | None:
+    """A Table with the entity's key (typed, for the lookup) and its other columns (untyped)."""
+    try:
+        with _database_errors():
+            inspector = inspect(engine)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", SAWarning)  # type_file is unknown to SQLAlchemy
+                columns = inspector.get_columns(name)
+            key = inspector.get_pk_constraint(name).get("constrained_columns") or []
+    except NoSuchTableError:
+        return None
+    if len(key) != 1:
+        return None
+    return Table(
+        name,
+        MetaData(),
+        *(
+            Column(c["name"], c["type"] if c["name"] in key else NullType(), primary_key=c["name"] in key)
+            for c in columns
+        ),
+    )
+
+
+def _canonical_id(file_id: str) -> str:
+    return str(uuid.UUID(file_id))
+
+
+def _add_once(names: list[str], name: str) -> None:
+    if name not in names:
+        names.append(name)
+
+
+def _raise_first(missing: list[str], changed: list[str], taken: list[str]) -> None:
+    if missing:
+        raise ApiError(ErrorCode.FILE_NOT_FOUND, "Referenced files were not uploaded", details=missing)
+    if changed:
+        raise ApiError(
+            ErrorCode.FILE_WAS_CHANGED,
+            "A referenced file's checksum is not the uploaded file's",
+            details=changed,
+            status=409,
+        )
+    if taken:
+        raise ApiError(
+            ErrorCode.CONSTRAINT_ERROR,
+            "A referenced file already belongs to another entity or field",
+            details={"constraint": "ddm_files_single_binding", "fields": taken},
+        )
+
+
+def _validators_only(headers: Mapping[str, str]) -> dict[str, str]:
+    keep = ("ETag", "Vary", "Cache-Control")
+    return {name: headers[name] for name in keep if name in headers}
+
+
+def _too_large(limit: int) -> ApiError:
+    return ApiError(ErrorCode.PAYLOAD_TOO_LARGE, f"Files may have at most {limit} bytes")
+
+
+def _not_found() -> ApiError:
+    return ApiError(ErrorCode.NOT_FOUND, "No such file")
+
+
+@contextlib.contextmanager
+def _database_errors() -> Iterator[None]:
+    try:
+        yield
+    except OperationalError as error:
+        log.warning("database unavailable: %s", error.orig)
+        raise ApiError(ErrorCode.THIRD_PARTY_SERVICE_UNAVAILABLE, "The database is unavailable") from None

@@ -1,0 +1,19 @@
+"""Fixtures of the file tests (the app they run against is in ``files_harness``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from files_harness import FilesApp, LoopbackServer, apply_platform_sql, build_app, make_files_app
+
+from registry_api.embedded import EmbeddedS3
+
+
+@pytest.fixture
+def files_app(database_url: str, s3: EmbeddedS3) -> Iterator[FilesApp]:
+    apply_platform_sql(database_url)
+    service, engine, storage = make_files_app(database_url, s3)
+    with LoopbackServer(build_app(service, engine)) as server:
+        yield FilesApp(server.url, service, storage, engine, s3.client())
+    engine.dispose()
