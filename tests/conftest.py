@@ -67,9 +67,11 @@ def database_url(postgres: EmbeddedPostgres) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedS3]:
+def s3() -> Iterator[EmbeddedS3]:
+    # A private temp dir for the same reason as ``postgres``: pytest prunes old basetemps of other runs.
+    base = Path(tempfile.mkdtemp(prefix="registry-test-s3-"))
     server = EmbeddedS3(
-        tmp_path_factory.mktemp("s3"),
+        base,
         access_key=f"test-{secrets.token_hex(4)}",
         secret_key=secrets.token_urlsafe(24),
     )
@@ -77,3 +79,4 @@ def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedS3]:
         yield server
     finally:
         server.stop()
+        shutil.rmtree(base, ignore_errors=True)
