@@ -77,8 +77,8 @@ def create_app(
     runtime = Runtime(
         settings=settings,
         engine=engine if engine is not None else create_database_engine(settings),
-        authenticator=authenticator or DevelopmentAuthenticator(),
-        access=access or AllowAll(),
+        authenticator=authenticator if authenticator is not None else DevelopmentAuthenticator(),
+        access=access if access is not None else AllowAll(),
         plan=plan,
         files=files if files is not None else _file_service(settings, plan),
     )

@@ -77,7 +77,7 @@ def serve_command(
         str, typer.Option(help="Liquibase contexts for the migration (default skips 'pub').")
     ] = "!pub",
     dev_auth: Annotated[
-        bool, typer.Option("--dev-auth", help="Accept every caller as a local developer (no Keycloak).")
+        bool, typer.Option("--dev-auth", help="Also trust `registry-api dev-token` tokens (key in data dir).")
     ] = False,
 ) -> None:
     """Migrate and serve a generated registry; with no database/S3 configured, start embedded ones."""
@@ -196,16 +196,15 @@ def _public_api(directory: Path, generated: Any, explicit: Path | None) -> Any:
 def _security(directory: Path, settings: Any, plan: Any, dev_auth: bool) -> tuple[Any, Any]:
     """The authenticator and access policy of the profile. Development auth only when asked for."""
     from registry_api.access import AnonymousAuthenticator  # noqa: PLC0415
-    from registry_api.runtime import DevelopmentAuthenticator  # noqa: PLC0415
 
     access = _access_policy(directory / "rbac", plan)
     if settings.profile.value == "public":
         return AnonymousAuthenticator(), access
-    if dev_auth or settings.auth.dev_auth:
-        return DevelopmentAuthenticator(), access
+    # The profile's Keycloak realms; --dev-auth also trusts `registry-api dev-token` tokens (logged loudly).
     from registry_api.security import keycloak_authenticator  # noqa: PLC0415
 
-    return keycloak_authenticator(settings.profile, settings), access  # the profile's Keycloak realms
+    dev = dev_auth or settings.auth.dev_auth
+    return keycloak_authenticator(settings.profile, settings, dev_auth=dev), access
 
 
 def _access_policy(rbac_dir: Path, plan: Any) -> Any:

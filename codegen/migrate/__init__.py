@@ -3,7 +3,7 @@
 ``migrate(regulation, engine_or_url, contexts=None, dry_run=False, out=None) -> MigrationReport``.
 """
 
-from codegen.migrate.changelog import MigrationLockedError
-from codegen.migrate.runner import ChangeSetRef, MigrationError, MigrationReport, migrate
+from codegen.migrate.errors import MigrationError, MigrationLockedError
+from codegen.migrate.runner import ChangeSetRef, MigrationReport, migrate
 
 __all__ = ["ChangeSetRef", "MigrationError", "MigrationLockedError", "MigrationReport", "migrate"]

@@ -18,6 +18,8 @@ from datetime import datetime
 
 from sqlalchemy import Connection, text
 
+from codegen.migrate.errors import MigrationLockedError
+
 # pg_advisory_lock key: any constant unique to this purpose (crc32 of "databasechangeloglock").
 ADVISORY_LOCK_KEY = 0x5F3C_2A91
 
@@ -48,10 +50,6 @@ CREATE TABLE IF NOT EXISTS databasechangeloglock (
 )"""
 
 LIQUIBASE_COLUMN = "rdf-migrate 0.1"  # what ran the changeset (Liquibase writes its version here)
-
-
-class MigrationLockedError(Exception):
-    """Another migrator is working on this database."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,13 +21,10 @@ from sqlalchemy.exc import DBAPIError
 from codegen.migrate import changelog
 from codegen.migrate.changes import BuildEnv, build_change, track_change
 from codegen.migrate.contexts import ContextSyntaxError, RuntimeContexts
+from codegen.migrate.errors import MigrationError
 from codegen.migrate.platform import platform_changesets
 from codegen.migrate.state import ChangeError, SchemaState, local_tag
 from schemas.regulation import ChangeSet, Regulation
-
-
-class MigrationError(Exception):
-    """The migration stopped; the message names the changeset and says why."""
 
 
 class Action(StrEnum):

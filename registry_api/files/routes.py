@@ -69,13 +69,6 @@ def build_router(
 
     if plan.short_links:
 
-        @router.api_route(
-            "/s/{short_name}",
-            methods=["GET", "HEAD"],
-            responses=FILE_CONTENT_RESPONSES,
-            response_class=Response,
-            summary="The file behind a short link",
-        )
         def short_link(short_name: str, request: Request, caller: Identity = who) -> Response:
             entry = service.resolve_short_name(short_name, request)
             if entry.entity is None or entry.field is None or entry.entity_id is None:
@@ -83,6 +76,17 @@ def build_router(
             if not plan.serves_file(entry.entity, entry.field):
                 raise ApiError(ErrorCode.NOT_FOUND, "No such file")  # this deployment does not serve it
             return service.serve(request, entry.entity, entry.field, entry.entity_id, entry.id, caller)
+
+        # GET and HEAD as two routes: one operation in OpenAPI (fastapi#1773: GET routes lack HEAD).
+        router.add_api_route(
+            "/s/{short_name}",
+            short_link,
+            methods=["GET"],
+            responses=FILE_CONTENT_RESPONSES,
+            response_class=Response,
+            summary="The file behind a short link",
+        )
+        router.add_api_route("/s/{short_name}", short_link, methods=["HEAD"], include_in_schema=False)
 
     if plan.presign:
 

@@ -117,13 +117,12 @@ def build_app(service: FileService, engine: Engine) -> FastAPI:
         return JSONResponse({k: v for k, v in values.items()})
 
     for column in ("photo", "documents"):
+        path = f"{API}/files/dossier/{{entity_id}}/{column}/{{file_id}}"
+        route = _content_route(service, column, caller)
         app.add_api_route(
-            f"{API}/files/dossier/{{entity_id}}/{column}/{{file_id}}",
-            _content_route(service, column, caller),
-            methods=["GET", "HEAD"],
-            responses=FILE_CONTENT_RESPONSES,
-            response_class=Response,
+            path, route, methods=["GET"], responses=FILE_CONTENT_RESPONSES, response_class=Response
         )
+        app.add_api_route(path, route, methods=["HEAD"], include_in_schema=False)
     return app
 
 
