@@ -23,6 +23,7 @@ def who(realm: str | None, *roles: str) -> Identity:
 OFFICER = who("officer-portal", "officer")
 CITIZEN = who("citizen-portal", "citizen")
 TREMBITA = who("external-system", "trembita-invoker")
+AUDITOR = who("officer-portal", "auditor")
 NOBODY = who("citizen-portal")  # authenticated, no roles at all
 
 
@@ -68,10 +69,12 @@ def test_is_authenticated_reads_city_and_rows_for_other_actions_deny(user_policy
     assert user_policy.can_write_entity(OFFICER, "city", "insert")
 
 
-def test_search_condition_narrowed_to_officer(user_policy: CasbinAccessPolicy) -> None:
+def test_search_condition_narrowed_to_its_grants(user_policy: CasbinAccessPolicy) -> None:
     assert user_policy.can_search(OFFICER, "user_search_by_name")
-    # trembita-invoker may read every column the search returns, but the SC grant narrows it to officer
-    assert not user_policy.can_search(TREMBITA, "user_search_by_name")
+    assert user_policy.can_search(TREMBITA, "user_search_by_name")
+    # the auditor may read every column the search returns, but the SC grants narrow it to officer/trembita
+    assert user_policy.can_read_entity(AUDITOR, "user")
+    assert not user_policy.can_search(AUDITOR, "user_search_by_name")
     assert not user_policy.can_search(CITIZEN, "user_search_by_name")
 
 

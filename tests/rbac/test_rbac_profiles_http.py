@@ -71,14 +71,19 @@ def client_for(
 
 def test_ext_profile(client_for: Any, token_for: TokenFactory) -> None:
     client = client_for(Profile.EXT)
-    external = {"X-Access-Token": token_for("external-system", ["trembita-invoker", "officer"])}
+    external = {"X-Access-Token": token_for("external-system", ["trembita-invoker"])}
     officer = {"X-Access-Token": token_for("officer-portal", ["officer"])}
     assert client.get(f"{ROOT}/city-contains-name", headers=external).status_code == 404  # not exposed
     assert client.get(f"{ROOT}/search/user-public-photo", headers=external).status_code == 404  # public only
     assert client.get(f"{ROOT}/city/{UNKNOWN_ID}", headers=external).status_code == 404  # no entities on ext
-    # exposed, but narrowed to the officer-portal officer: an external system is refused by RBAC
+    # exposed and granted to trembita-invoker: an external system may search
     answer = client.get(f"{ROOT}/search/user-search-by-name", params={"name": "A"}, headers=external)
-    assert answer.status_code == 403, answer.text
+    assert answer.status_code == 200, answer.text
+    assert client.get(f"{ROOT}/user-search-by-name", params={"name": "A"}, headers=external).status_code == 200
+    # an external system without the role is refused by RBAC
+    stranger = {"X-Access-Token": token_for("external-system", ["some-other-system"])}
+    denied = client.get(f"{ROOT}/search/user-search-by-name", params={"name": "A"}, headers=stranger)
+    assert denied.status_code == 403 and denied.json()["code"] == "FORBIDDEN_OPERATION"
     refused = client.get(f"{ROOT}/search/user-search-by-name", params={"name": "A"}, headers=officer)
     assert refused.status_code == 401  # the officer realm is not accepted by ext
     assert refused.json()["code"] == "AUTHENTICATION_FAILED"
