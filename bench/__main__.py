@@ -17,6 +17,8 @@ MODULES: list[str] = [
     # Topic modules register here, e.g. "reader".
     "rbac",
     "read_regulation",
+    "entity_get",
+    "files",
 ]
 
 

@@ -81,6 +81,7 @@ def create_app(
         access=access if access is not None else AllowAll(),
         plan=plan,
         files=files if files is not None else _file_service(settings, plan),
+        read_engine=create_database_engine(settings, autocommit=True) if owns_engine else None,
     )
 
     @asynccontextmanager
@@ -88,6 +89,8 @@ def create_app(
         yield
         if owns_engine:
             runtime.engine.dispose()
+            if runtime.read_engine is not None:
+                runtime.read_engine.dispose()
 
     app = FastAPI(
         title=registry.title or f"{registry.name} data factory",
@@ -128,7 +131,7 @@ def _file_service(settings: Settings, plan: RoutePlan) -> Any | None:
     if not settings.s3.endpoint_url:
         return None
     try:
-        from registry_api.files import service as files_service  # noqa: PLC0415 - optional part
+        from registry_api.files import service as files_service
     except ImportError:
         log.warning("S3 is configured but registry_api.files is unavailable: file columns are values only")
         return None
@@ -150,7 +153,7 @@ def route_plan(
     public_api: Any | None = None,
 ) -> RoutePlan:
     """The profile's route plan from a generated package's ``exposure`` constants."""
-    from registry_api.profiles import plan_for  # noqa: PLC0415 - keeps module import light
+    from registry_api.profiles import plan_for
 
     exposures = {sc: frozenset(consumers) for sc, consumers in exposed_to.items()}
     files = {sc: frozenset(pairs) for sc, pairs in file_columns.items()}

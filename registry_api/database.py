@@ -1,22 +1,59 @@
-"""The database engine: sync SQLAlchemy Core over psycopg 3, one pool per process."""
+"""The database engines: sync SQLAlchemy Core over psycopg 3, pooled per process."""
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, create_engine
+import time
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 
 from registry_api.settings import Settings
 
+_CHECKED_IN_AT = "registry_checked_in_at"
 
-def create_database_engine(settings: Settings) -> Engine:
-    """An engine for ``settings.database.url``. ``pool_pre_ping`` replaces connections the server
-    dropped (restarts, idle timeouts) instead of failing the next request with them."""
-    url = settings.database.url
-    if not url:
+
+def create_database_engine(settings: Settings, *, autocommit: bool = False) -> Engine:
+    """An engine for ``settings.database.url``.
+
+    ``autocommit``: an engine for single-statement reads (entity reads, searches): no BEGIN/ROLLBACK
+    round trips around each query. It has its own pool, so connections never switch modes.
+
+    Connections the server dropped (restart, idle timeout) are replaced before use, like
+    ``pool_pre_ping`` does — but only for connections idle longer than
+    ``database.ping_after_idle_s``: a busy pool skips the extra round trip on every request."""
+    database = settings.database
+    if not database.url:
         raise ValueError("no database configured: set REGISTRY_DATABASE__URL (or run `registry-api serve`)")
-    return create_engine(
-        url,
-        pool_size=settings.database.pool_size,
-        max_overflow=settings.database.pool_size,
-        pool_pre_ping=True,
-        connect_args={"connect_timeout": max(1, round(settings.database.connect_timeout_s))},
+    engine = create_engine(
+        database.url,
+        pool_size=database.pool_size,
+        max_overflow=database.pool_size,
+        pool_pre_ping=database.ping_after_idle_s <= 0,
+        connect_args={"connect_timeout": max(1, round(database.connect_timeout_s))},
+        **({"isolation_level": "AUTOCOMMIT"} if autocommit else {}),
     )
+    if database.ping_after_idle_s > 0:
+        _ping_idle_connections(engine, database.ping_after_idle_s)
+    return engine
+
+
+def _ping_idle_connections(engine: Engine, idle_s: float) -> None:
+    @event.listens_for(engine, "connect")
+    def remember_connect(dbapi_connection: Any, record: Any) -> None:
+        record.info[_CHECKED_IN_AT] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def remember_checkin(dbapi_connection: Any, record: Any) -> None:
+        record.info[_CHECKED_IN_AT] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def ping_if_idle(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        if time.monotonic() - record.info.get(_CHECKED_IN_AT, 0.0) <= idle_s:
+            return
+        try:
+            dbapi_connection.execute("SELECT 1")
+            if not dbapi_connection.autocommit:
+                dbapi_connection.rollback()
+        except Exception as error:  # any failure: the pool retries with a fresh connection
+            raise DisconnectionError("a pooled connection is dead") from error

@@ -73,9 +73,7 @@ class EntitySpec:
         object.__setattr__(self, "columns", columns)
         object.__setattr__(self, "json_names", {c: to_camel(c) for c in columns})
         object.__setattr__(self, "columns_by_json", {to_camel(c): c for c in columns})
-        files = tuple(
-            c.name for c in self.table.columns if isinstance(c.type, FileType | FileArrayType)
-        )
+        files = tuple(c.name for c in self.table.columns if isinstance(c.type, FileType | FileArrayType))
         object.__setattr__(self, "file_columns", files)
         if not self.primary_key:
             keys = [c.name for c in self.table.primary_key.columns]
@@ -99,7 +97,7 @@ class EntitySpec:
 def read(spec: EntitySpec, entity_id: Any, caller: Caller) -> Response:
     """``GET /{entity}/{id}``: the row as camelCase JSON, narrowed to the columns the caller may read."""
     runtime = caller.runtime
-    with runtime.engine.connect() as connection:
+    with runtime.read_connection() as connection:
         row = connection.execute(spec.read_statement, {"entity_id": entity_id}).first()
         if row is None:
             raise not_found(spec, entity_id)
@@ -168,9 +166,7 @@ def _column_values(spec: EntitySpec, body: BaseModel, *, only_sent: bool) -> dic
 
 def _update(spec: EntitySpec, entity_id: Any, values: dict[str, Any], caller: Caller) -> None:
     with caller.runtime.engine.begin() as connection:
-        exists = connection.execute(
-            select(spec.key).where(spec.key == entity_id).with_for_update()
-        ).first()
+        exists = connection.execute(select(spec.key).where(spec.key == entity_id).with_for_update()).first()
         if exists is None:
             raise not_found(spec, entity_id)
         _attach_files(connection, spec, entity_id, values, caller)

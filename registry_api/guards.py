@@ -1,7 +1,10 @@
-"""FastAPI dependencies that run before every generated route: who is calling, may they do this,
-and did they send the headers a write needs. Each returns a :class:`Caller` the route hands to the
-entity or search services. They raise before the body is validated, so a denied caller learns
-nothing about the payload's shape."""
+"""Who is calling, may they do this, and did they send the headers a write needs. Each check
+returns a :class:`Caller` the route hands to the entity or search services.
+
+Writes use them as FastAPI dependencies (``entity_writer``...), which run before the body is
+validated, so a denied caller learns nothing about the payload's shape. Reads call them first thing
+inside the route (``read_access``...): a sync dependency costs a second threadpool hop per request,
+and a read has no body to protect (see docs/benchmarks.md "Entity read")."""
 
 from __future__ import annotations
 
@@ -34,14 +37,26 @@ def _deny(what: str) -> ApiError:
     return ApiError(ErrorCode.FORBIDDEN_OPERATION, f"You may not {what}.")
 
 
-def entity_reader(table: str) -> Callable[[Request], Caller]:
-    def read_access(request: Request) -> Caller:
-        caller = _caller(request)
-        if not caller.runtime.access.can_read_entity(caller.identity, table):
-            raise _deny(f"read {table}")
-        return caller
+def read_access(request: Request, table: str) -> Caller:
+    """For ``GET /{entity}/{id}``: the caller, if they may read ``table``."""
+    caller = _caller(request)
+    if not caller.runtime.access.can_read_entity(caller.identity, table):
+        raise _deny(f"read {table}")
+    return caller
 
-    return read_access
+
+def search_access(request: Request, search_condition: str) -> Caller:
+    """For ``GET|POST /search/{sc}``: the caller, if they may run ``search_condition``."""
+    caller = _caller(request)
+    if not caller.runtime.access.can_search(caller.identity, search_condition):
+        raise _deny(f"search {search_condition}")
+    return caller
+
+
+def file_access(request: Request) -> Caller:
+    """For file content routes: the authenticated caller; the file service decides per column (it
+    knows the entity and field, and applies ``can_read_file``)."""
+    return _caller(request)
 
 
 def entity_writer(table: str, action: WriteAction) -> Callable[[Request], Caller]:
@@ -66,26 +81,6 @@ def partial_updater(table: str, columns: Sequence[str]) -> Callable[[Request], C
         return caller
 
     return partial_access
-
-
-def searcher(search_condition: str) -> Callable[[Request], Caller]:
-    def search_access(request: Request) -> Caller:
-        caller = _caller(request)
-        if not caller.runtime.access.can_search(caller.identity, search_condition):
-            raise _deny(f"search {search_condition}")
-        return caller
-
-    return search_access
-
-
-def file_reader() -> Callable[[Request], Caller]:
-    """File content routes authenticate here; the file service decides per column (it knows the
-    entity and field, and applies ``can_read_file``)."""
-
-    def file_access(request: Request) -> Caller:
-        return _caller(request)
-
-    return file_access
 
 
 def anyone(request: Request) -> Caller:

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from starlette.requests import HTTPConnection
 
 from registry_api.access import AccessPolicy, Authenticator, Identity
@@ -23,7 +23,14 @@ class Runtime:
     access: AccessPolicy
     plan: RoutePlan
     files: Any | None = None  # registry_api.files.FileService when S3 is configured
+    read_engine: Engine | None = None  # autocommit pool for single-statement reads (else ``engine``)
     extras: dict[str, Any] = field(default_factory=dict)
+
+    def read_connection(self) -> Connection:
+        """A connection for a single read: autocommit, so no BEGIN/ROLLBACK round trips around it."""
+        if self.read_engine is not None:
+            return self.read_engine.connect()
+        return self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
 def runtime_of(connection: HTTPConnection) -> Runtime:

@@ -39,6 +39,6 @@ def run_search(spec: SearchSpec, params: dict[str, Any], caller: Caller) -> Resp
     runtime = caller.runtime
     outputs = [output.column for output in spec.outputs]
     visible = runtime.access.readable_search_columns(caller.identity, spec.name, outputs)
-    with runtime.engine.connect() as connection:
+    with runtime.read_connection() as connection:
         result = execute_search(connection, spec, params, frozenset(visible))
     return json_response(result)

@@ -26,6 +26,10 @@ class DatabaseSettings(BaseModel):
     )
     pool_size: int = 10
     connect_timeout_s: float = 5.0
+    ping_after_idle_s: float = Field(
+        default=10.0,
+        description="Check a pooled connection before use when idle longer than this (0: before every use).",
+    )
 
 
 class S3Settings(BaseModel):

@@ -32,15 +32,15 @@ log = logging.getLogger(__name__)
 _NOT_FOUND_CODES = frozenset({"404", "NoSuchKey", "NotFound", "NoSuchBucket"})
 _SINGLE_COPY_LIMIT = 5 * 1024**3  # CopyObject's limit; above it the managed (multipart) copy is used
 
-# Streaming uploads of unknown length: parts of 8 MiB, at most 3 of them in memory at once, so an
-# upload of any size costs a bounded amount of RAM (the 1 GiB benchmark keeps growth under 64 MiB).
+# Streaming uploads of unknown length: parts of 8 MiB, at most 2 of them in memory at once, so an
+# upload of any size costs a bounded amount of RAM (see docs/benchmarks.md "Files").
 _UPLOAD_TRANSFER = TransferConfig(
     multipart_threshold=8 * 1024**2,
     multipart_chunksize=8 * 1024**2,
-    max_concurrency=3,
+    max_concurrency=2,
     use_threads=True,
 )
-_UPLOAD_TRANSFER.max_in_memory_upload_chunks = 3  # s3transfer's knob, not exposed by boto3's constructor
+_UPLOAD_TRANSFER.max_in_memory_upload_chunks = 2  # s3transfer's knob, not exposed by boto3's constructor
 
 
 class Readable(Protocol):

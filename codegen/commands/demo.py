@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 from typing import Annotated
 
@@ -57,7 +58,10 @@ def demo(
         build_dir=build_dir,
         public_api=example / "public-api.yaml",
     )
-    stop_on_sigterm()  # SIGTERM stops the servers in order, like Ctrl-C
+    # Ctrl-C and SIGTERM both stop the servers in order. SIGINT is installed explicitly: a shell starting
+    # the demo in the background hands it SIGINT ignored, and Python then would never raise on it.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    stop_on_sigterm()
     try:
         run_demo(options)
     except KeyboardInterrupt:

@@ -33,7 +33,7 @@ def generate_command(
     ] = None,
 ) -> None:
     """Generate the registry's API package, OpenAPI documents, RBAC policy and Istio resources."""
-    from codegen.reader import read_regulation  # noqa: PLC0415 - keeps `--help` fast
+    from codegen.reader import read_regulation
 
     model = read_regulation(regulation)
     if model.errors:
@@ -42,9 +42,7 @@ def generate_command(
         typer.echo(f"{len(model.errors)} error(s): nothing generated.", err=True)
         raise typer.Exit(1)
     try:
-        written = generate(
-            model, out, public_api_file=public_api, settings=_istio_settings(settings)
-        )
+        written = generate(model, out, public_api_file=public_api, settings=_istio_settings(settings))
     except GenerationError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(1) from None
@@ -57,7 +55,7 @@ def generate_command(
 def _istio_settings(path: Path | None) -> Any:
     if path is None:
         return None
-    from istio.settings import load_istio_settings  # noqa: PLC0415
+    from istio.settings import load_istio_settings
 
     return load_istio_settings(path)
 
@@ -84,12 +82,14 @@ def serve_command(
     if profile not in PROFILES:
         typer.echo(f"error: --profile must be one of {', '.join(PROFILES)}", err=True)
         raise typer.Exit(2)
-    from registry_api.settings import Settings  # noqa: PLC0415
+    from registry_api.settings import Settings
 
     settings = Settings(profile=profile, data_dir=data_dir)  # type: ignore[arg-type]
     with _servers(settings) as settings:
-        app = build_served_app(directory, settings, public_api=public_api, contexts=contexts, dev_auth=dev_auth)
-        import uvicorn  # noqa: PLC0415
+        app = build_served_app(
+            directory, settings, public_api=public_api, contexts=contexts, dev_auth=dev_auth
+        )
+        import uvicorn
 
         typer.echo(f"serving {profile} profile on http://{host}:{port}{settings.api_root} (Ctrl-C stops)")
         uvicorn.run(app, host=host, port=port, log_level="info")
@@ -98,7 +98,7 @@ def serve_command(
 @contextlib.contextmanager
 def _servers(settings: Any) -> Iterator[Any]:
     """Embedded PostgreSQL/S3 for whatever the settings leave unconfigured, stopped on exit."""
-    from registry_api.embedded import EmbeddedPostgres, EmbeddedS3  # noqa: PLC0415
+    from registry_api.embedded import EmbeddedPostgres, EmbeddedS3
 
     started: list[Any] = []
     try:
@@ -126,8 +126,8 @@ def _servers(settings: Any) -> Iterator[Any]:
 
 
 def _ensure_database(postgres: Any, name: str) -> None:
-    import psycopg  # noqa: PLC0415
-    from psycopg import sql  # noqa: PLC0415
+    import psycopg
+    from psycopg import sql
 
     with psycopg.connect(postgres.conninfo, autocommit=True) as admin:
         exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
@@ -145,8 +145,8 @@ def build_served_app(
 ) -> Any:
     """Migrate ``settings.database.url`` from ``DIR/regulation`` and build the generated app for
     ``settings.profile`` (used by ``serve``, and by tests without uvicorn)."""
-    from codegen.migrate import MigrationError, migrate  # noqa: PLC0415
-    from codegen.reader import read_regulation  # noqa: PLC0415
+    from codegen.migrate import MigrationError, migrate
+    from codegen.reader import read_regulation
 
     directory = directory.resolve()
     regulation = read_regulation(directory / REGULATION_DIR)
@@ -162,7 +162,7 @@ def build_served_app(
     typer.echo(f"migrations: {len(report.executed)} applied, {len(report.up_to_date)} up to date")
 
     generated = import_generated(directory)
-    public_settings = _public_api(directory, generated, public_api)
+    public_settings = _public_api(directory, generated, public_api or settings.public_api_file)
     plan = generated.route_plan(settings.profile.value, public_settings)
     authenticator, access = _security(directory, settings, plan, dev_auth)
     return generated.create_app(settings, authenticator=authenticator, access=access, plan=plan)
@@ -170,10 +170,12 @@ def build_served_app(
 
 def import_generated(directory: Path) -> Any:
     """The generated package's ``app`` module (the package is the folder holding ``app.py``)."""
-    candidates = sorted(p.parent.name for p in directory.glob("*/app.py") if (p.parent / "tables.py").is_file())
+    candidates = sorted(
+        p.parent.name for p in directory.glob("*/app.py") if (p.parent / "tables.py").is_file()
+    )
     if len(candidates) != 1:
         raise typer.BadParameter(f"{directory} does not hold exactly one generated package")
-    from codegen.emit.openapi import forget  # noqa: PLC0415
+    from codegen.emit.openapi import forget
 
     forget(candidates[0])  # another output of the same registry may have been imported before
     sys.path.insert(0, str(directory))
@@ -188,20 +190,20 @@ def _public_api(directory: Path, generated: Any, explicit: Path | None) -> Any:
     path = explicit or (baked if baked.is_file() else None)
     if path is None:
         return None
-    from schemas.public_api import load_public_api  # noqa: PLC0415
+    from schemas.public_api import load_public_api
 
     return load_public_api(path)
 
 
 def _security(directory: Path, settings: Any, plan: Any, dev_auth: bool) -> tuple[Any, Any]:
     """The authenticator and access policy of the profile. Development auth only when asked for."""
-    from registry_api.access import AnonymousAuthenticator  # noqa: PLC0415
+    from registry_api.access import AnonymousAuthenticator
 
     access = _access_policy(directory / "rbac", plan)
     if settings.profile.value == "public":
         return AnonymousAuthenticator(), access
     # The profile's Keycloak realms; --dev-auth also trusts `registry-api dev-token` tokens (logged loudly).
-    from registry_api.security import keycloak_authenticator  # noqa: PLC0415
+    from registry_api.security import keycloak_authenticator
 
     dev = dev_auth or settings.auth.dev_auth
     return keycloak_authenticator(settings.profile, settings, dev_auth=dev), access
@@ -209,9 +211,9 @@ def _security(directory: Path, settings: Any, plan: Any, dev_auth: bool) -> tupl
 
 def _access_policy(rbac_dir: Path, plan: Any) -> Any:
     try:
-        from rbac.enforcer import CasbinAccessPolicy  # noqa: PLC0415
+        from rbac.enforcer import CasbinAccessPolicy
     except ImportError:
-        from registry_api.access import AllowAll  # noqa: PLC0415
+        from registry_api.access import AllowAll
 
         return AllowAll()
     if not plan.read_only:  # only the public plan lets the anonymous caller read anything

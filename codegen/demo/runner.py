@@ -129,10 +129,11 @@ def run_demo(options: DemoOptions) -> None:
             stack.callback(service.stop)
         with progress.step(f"starting the {', '.join(profiles)} service(s) on ports "
                            f"{', '.join(str(s.port) for s in services)}"):
-            for service in services:
-                service.start()
+            # One after the other: each `serve` applies pending migrations at start, and the migrator
+            # refuses (rather than waits) when another one holds the database's changelog lock.
             deadline = time.monotonic() + SERVICE_START_TIMEOUT_S
             for service in services:
+                service.start()
                 service.wait_until_healthy(deadline)
 
         internal = services[0]

@@ -145,9 +145,7 @@ class RegistryView:
 def build(regulation: Regulation) -> RegistryView:
     tables = tuple(_table(regulation, t) for t in regulation.api_tables)
     by_name = {t.name: t for t in tables}
-    partials = tuple(
-        _partial(p, by_name[p.table]) for p in regulation.partial_updates if p.table in by_name
-    )
+    partials = tuple(_partial(p, by_name[p.table]) for p in regulation.partial_updates if p.table in by_name)
     return RegistryView(
         name=regulation.name,
         package=module_name(regulation.name),
@@ -209,10 +207,7 @@ def _table(regulation: Regulation, table: Table) -> TableView:
         service_columns = tuple(_service_column(regulation, c) for c in MAIN_TABLE_SERVICE_COLUMNS)
         history_columns = (
             _service_column(regulation, HISTORY_ID_COLUMN),
-            *(
-                ColumnView(**{**c.__dict__, "primary_key": False, "nullable": True})
-                for c in columns
-            ),
+            *(ColumnView(**{**c.__dict__, "primary_key": False, "nullable": True}) for c in columns),
             *(_service_column(regulation, c) for c in HISTORY_TABLE_SERVICE_COLUMNS),
         )
     return TableView(
@@ -260,12 +255,19 @@ def _search_params(spec: SearchSpec) -> tuple[ParamView, ...]:
             if parameter.is_list:
                 # Query strings may also carry ``a,b,c``: items stay text there, typed in bodies.
                 params.append(
-                    ParamView(field_name(name), name, "list[str] | None", f"list[{scalar}] | None", description)
+                    ParamView(
+                        field_name(name), name, "list[str] | None", f"list[{scalar}] | None", description
+                    )
                 )
             else:
-                params.append(ParamView(field_name(name), name, f"{scalar} | None", f"{scalar} | None", description))
+                params.append(
+                    ParamView(field_name(name), name, f"{scalar} | None", f"{scalar} | None", description)
+                )
     pagination = {
-        "offset": (("limit", "rows to return (capped by the search condition's limit)"), ("offset", "rows to skip")),
+        "offset": (
+            ("limit", "rows to return (capped by the search condition's limit)"),
+            ("offset", "rows to skip"),
+        ),
         "page": (("pageSize", "rows per page (default 10)"), ("pageNo", "page number, from 0")),
         "none": (),
     }[spec.pagination.value]

@@ -153,27 +153,31 @@ def _tables_imports(view: RegistryView) -> str:
 
 def _models_imports(view: RegistryView) -> str:
     imports = Imports().add("pydantic", "BaseModel", "ConfigDict", "Field")
-    columns = [c for t in view.routed_tables for c in t.columns] + [c for p in view.partials for c in p.columns]
+    columns = [c for t in view.routed_tables for c in t.columns] + [
+        c for p in view.partials for c in p.columns
+    ]
     return _types(imports, (c.py_type for c in columns)).render()
 
 
 def _entity_imports(table: TableView) -> str:
     assert table.primary_key is not None
-    imports = Imports().add("typing", "Annotated").add("fastapi", "APIRouter", "Depends", "Response")
+    imports = (
+        Imports().add("typing", "Annotated").add("fastapi", "APIRouter", "Depends", "Request", "Response")
+    )
     imports.add("registry_api", "entities", "guards").add("registry_api.entities", "EntitySpec")
     imports.add("registry_api.guards", "Caller").add("schemas.wire", "EntityId")
     imports.add("...models", table.class_name).add("...tables", table.var)
     if table.history_var:
         imports.add("...tables", table.history_var)
     if table.file_columns:
-        imports.add("fastapi", "Path", "Request").add("registry_api", "file_routes")
+        imports.add("fastapi", "Path").add("registry_api", "file_routes")
     return _types(imports, [table.primary_key.py_type]).render()
 
 
 def _search_imports(search: SearchView) -> str:
     imports = Imports().add("typing", "Annotated").add("pydantic", "BaseModel", "ConfigDict", "Field")
-    imports.add("fastapi", "APIRouter", "Depends", "Query", "Request", "Response")
-    imports.add("registry_api", "guards", "searching").add("registry_api.guards", "Caller")
+    imports.add("fastapi", "APIRouter", "Query", "Request", "Response")
+    imports.add("registry_api", "guards", "searching")
     imports.add("registry_api.search.spec", *search.spec_names)
     if search.pagination == "page":
         imports.add("registry_api.searching", "SearchPage")
@@ -240,7 +244,7 @@ def _copy_regulation(regulation: Regulation, target: Path) -> list[Path]:
 
 def _load_public_api(path: Path) -> Any:
     try:
-        from schemas.public_api import load_public_api  # noqa: PLC0415 - written by the istio work
+        from schemas.public_api import load_public_api
     except ImportError:
         return None
     return load_public_api(path)
@@ -248,7 +252,7 @@ def _load_public_api(path: Path) -> Any:
 
 def _rbac(regulation: Regulation, directory: Path) -> list[Path]:
     try:
-        from rbac.policy import write_policy_files  # noqa: PLC0415 - optional until rbac lands
+        from rbac.policy import write_policy_files
     except ImportError:
         return []
     return [Path(p).resolve() for p in write_policy_files(regulation, directory)]
@@ -256,7 +260,7 @@ def _rbac(regulation: Regulation, directory: Path) -> list[Path]:
 
 def _istio(regulation: Regulation, directory: Path, settings: Any, public_api: Any) -> list[Path]:
     try:
-        from istio.emit import write_istio  # noqa: PLC0415 - optional until istio lands
+        from istio.emit import write_istio
     except ImportError:
         return []
     paths = write_istio(regulation, directory, settings=settings, public_api=public_api)

@@ -28,7 +28,9 @@ class Imports:
         for spec in sorted(self._modules, key=str.lower):
             sections[_section(spec.split()[0])].append(f"import {spec}")
         for module in sorted(self._names, key=_relative_key):
-            sections[_section(module)].append(_from_line(module, sorted(self._names[module], key=_member_key)))
+            sections[_section(module)].append(
+                _from_line(module, sorted(self._names[module], key=_member_key))
+            )
         return "\n\n".join("\n".join(sections[key]) for key in sorted(sections)) + "\n"
 
 

@@ -16,7 +16,8 @@ _MODEL_RESERVED = frozenset(dir(BaseModel)) | {"model_config"}
 
 
 def identifier(name: str) -> str:
-    """A valid, non-keyword Python identifier close to ``name`` (``training-registry`` → ``training_registry``)."""
+    """A valid, non-keyword Python identifier close to ``name``
+    (``training-registry`` → ``training_registry``)."""
     result = _NOT_IDENTIFIER.sub("_", name).strip("_") or "unnamed"
     if result[0].isdigit():
         result = f"n_{result}"

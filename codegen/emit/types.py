@@ -53,9 +53,7 @@ def column_type(declared: str, regulation: Regulation) -> ColumnType:
     for enum in regulation.enums:
         if enum.name.lower() == base:
             codes = ", ".join(repr(label.code) for label in enum.labels)
-            return ColumnType(
-                f"ENUM({codes}, name={enum.name!r}, create_type=False)", f"Literal[{codes}]"
-            )
+            return ColumnType(f"ENUM({codes}, name={enum.name!r}, create_type=False)", f"Literal[{codes}]")
     for domain in regulation.domains:
         if domain.name.lower() == base:
             return column_type(domain.base_type, regulation)

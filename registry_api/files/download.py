@@ -8,6 +8,7 @@ is never mistaken for a success.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import hashlib
@@ -99,12 +100,22 @@ class ClosingStreamingResponse(StreamingResponse):
 
 
 async def _in_threads(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
+    """Each chunk is produced in a worker thread while the previous one is being sent (one chunk
+    of read-ahead: reading S3 and hashing overlap with writing to the client)."""
     done = object()
-    while True:
-        chunk = await anyio.to_thread.run_sync(next, chunks, done)
-        if chunk is done:
-            return
-        yield chunk  # type: ignore[misc]
+    loop = asyncio.get_running_loop()
+    pending = loop.run_in_executor(None, next, chunks, done)
+    try:
+        while True:
+            chunk = await pending
+            if chunk is done:
+                return
+            pending = loop.run_in_executor(None, next, chunks, done)
+            yield chunk  # type: ignore[misc]
+    finally:
+        # Let a read that is still running finish, so the generator can be closed after us.
+        with anyio.CancelScope(shield=True), contextlib.suppress(BaseException):
+            await pending
 
 
 class _closable:  # noqa: N801 - used like contextlib.closing's argument

@@ -245,7 +245,7 @@ class FileService:
         connection: Connection,
         table: Table | str,
         entity_id: Any,
-        values: Mapping[str, FileValue],
+        values: Mapping[str, Any],
         root_process_id: str | None = None,
     ) -> None:
         """Bind the files referenced by an entity write, inside the caller's transaction.
@@ -351,7 +351,7 @@ class FileService:
         connection: Connection | None,
         table: Table | str,
         entity_id: Any,
-        values: Mapping[str, FileValue],
+        values: Mapping[str, Any],
         root_process_id: str,
     ) -> None:
         """On an entity read with ``X-Source-Root-Business-Process-Instance-Id``: put each file of

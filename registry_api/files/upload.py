@@ -82,7 +82,8 @@ class MultipartFileReader:
             data = bytes(self._buffer)
             self._buffer.clear()
         else:
-            data = bytes(self._buffer[:size])
+            with memoryview(self._buffer) as view:
+                data = bytes(view[:size])  # one copy (a bytearray slice would make two)
             del self._buffer[:size]  # bytearray drops a prefix without moving the rest
         return data
 

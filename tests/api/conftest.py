@@ -20,7 +20,7 @@ from codegen.reader import read_regulation
 from rbac.devkeys import dev_signing_key, mint_token
 from rbac.keys import realm
 from registry_api.embedded import EmbeddedPostgres
-from registry_api.settings import Settings
+from registry_api.settings import DatabaseSettings, Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 API = "/api/data-factory"
@@ -100,7 +100,7 @@ def serve_generated(
     model = read_regulation(regulation)
     assert not model.errors, model.errors
     generate(model, out_dir, public_api_file=public_api)
-    configured = Settings(database={"url": database_url}, data_dir=out_dir / "var", **settings)
+    configured = Settings(database=DatabaseSettings(url=database_url), data_dir=out_dir / "var", **settings)
     app = build_served_app(out_dir, configured, dev_auth=True)
     auth = configured.auth
     issuer = realm(auth.keycloak_url, auth.officer_realm, auth.namespace).issuer

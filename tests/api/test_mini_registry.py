@@ -63,7 +63,8 @@ def test_partial_update_changes_only_its_columns(client: TestClient, module_data
     assert (read["status"], read["name"], read["rating"]) == ("CLOSED", "Corner", 3)
     operations = db_rows(
         module_database,
-        "SELECT ddm_dml_op, status::text FROM shop_hst WHERE shop_id = CAST(:p0 AS uuid) ORDER BY ddm_created_at",
+        "SELECT ddm_dml_op, status::text FROM shop_hst"
+        " WHERE shop_id = CAST(:p0 AS uuid) ORDER BY ddm_created_at",
         shop_id,
     )
     assert operations == [("I", "ACTIVE"), ("U", "CLOSED")]
@@ -78,19 +79,22 @@ def test_partial_update_of_unknown_row(client: TestClient) -> None:
 
 def test_database_down_is_a_503_without_details(client: TestClient) -> None:
     runtime = client.app.state.runtime  # type: ignore[attr-defined]
-    healthy = runtime.engine
-    runtime.engine = create_engine(
+    healthy = runtime.engine, runtime.read_engine
+    unreachable = create_engine(
         "postgresql+psycopg://nobody@127.0.0.1:1/none", connect_args={"connect_timeout": 1}
     )
+    runtime.engine = runtime.read_engine = unreachable
     try:
         response = client.get(f"{API}/shop/{uuid.uuid4()}")
+        write = client.post(f"{API}/shop", json={"name": "Down"}, headers=WRITE_HEADERS)
         health = client.get("/actuator/health")
     finally:
-        runtime.engine.dispose()
-        runtime.engine = healthy
+        unreachable.dispose()
+        runtime.engine, runtime.read_engine = healthy
     assert response.status_code == 503
     assert response.json()["code"] == "THIRD_PARTY_SERVICE_UNAVAILABLE"
     assert "127.0.0.1" not in response.text and "psycopg" not in response.text
+    assert write.status_code == 503
     assert health.status_code == 503 and health.json()["status"] == "DOWN"
 
 

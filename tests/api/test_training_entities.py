@@ -33,7 +33,13 @@ def parents(client: TestClient) -> dict[str, str]:
 
 
 def laboratory(parents: dict[str, str], **overrides: Any) -> dict[str, Any]:
-    return {"name": "Лабораторія №1", "address": "вул. Хрещатик, 1", "edrpou": "12345678", **parents, **overrides}
+    return {
+        "name": "Лабораторія №1",
+        "address": "вул. Хрещатик, 1",
+        "edrpou": "12345678",
+        **parents,
+        **overrides,
+    }
 
 
 def test_laboratory_lifecycle(client: TestClient, parents: dict[str, str]) -> None:
@@ -95,7 +101,9 @@ def test_history_records_every_write_with_the_source_headers(
     assert rows[1][6] == "proc-42"
 
 
-def test_main_table_records_who_wrote_it(client: TestClient, parents: dict[str, str], module_database: str) -> None:
+def test_main_table_records_who_wrote_it(
+    client: TestClient, parents: dict[str, str], module_database: str
+) -> None:
     lab_id = create(client, "laboratory", laboratory(parents, name="Stamped"))
     [(created_by, updated_by, created_at, updated_at)] = db_rows(
         module_database,

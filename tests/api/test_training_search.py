@@ -27,19 +27,40 @@ def post(client: TestClient, entity: str, body: dict[str, Any]) -> str:
 
 @pytest.fixture(scope="module")
 def data(client: TestClient, module_database: str) -> dict[str, str]:
-    region = post(client, "koatuu", {"code": "3200000000", "level1": "32", "level2": "00", "name": "Київська",
-                                     "type": "О"})
-    district = post(client, "koatuu", {"code": "3210000000", "level1": "32", "level2": "10",
-                                       "name": "Бориспільський", "type": "Р"})
-    town = post(client, "koatuu", {"code": "3210100000", "level1": "32", "level2": "3210000000",
-                                   "name": "Бориспіль", "type": "НП"})
-    post(client, "koatuu", {"code": "4600000000", "level1": "46", "level2": "00", "name": "Львівська",
-                            "type": "О"})
+    region = post(
+        client,
+        "koatuu",
+        {"code": "3200000000", "level1": "32", "level2": "00", "name": "Київська", "type": "О"},
+    )
+    district = post(
+        client,
+        "koatuu",
+        {"code": "3210000000", "level1": "32", "level2": "10", "name": "Бориспільський", "type": "Р"},
+    )
+    town = post(
+        client,
+        "koatuu",
+        {"code": "3210100000", "level1": "32", "level2": "3210000000", "name": "Бориспіль", "type": "НП"},
+    )
+    post(
+        client,
+        "koatuu",
+        {"code": "4600000000", "level1": "46", "level2": "00", "name": "Львівська", "type": "О"},
+    )
     state = post(client, "ownership", {"code": "1", "name": "Державна"})
     post(client, "ownership", {"code": "2", "name": "Приватна"})
     for number in range(3):
-        post(client, "laboratory", {"name": f"Лабораторія {number}", "koatuuId": region, "address": "a",
-                                    "edrpou": f"1234{number}", "ownershipId": state})
+        post(
+            client,
+            "laboratory",
+            {
+                "name": f"Лабораторія {number}",
+                "koatuuId": region,
+                "address": "a",
+                "edrpou": f"1234{number}",
+                "ownershipId": state,
+            },
+        )
     post(client, "staff-status", {"name": "Працює"})
     post(client, "staff-status", {"name": "Звільнений"})
     db_rows(
@@ -70,7 +91,9 @@ def test_koatuu_obl_contains_name(client: TestClient, data: dict[str, str]) -> N
 
 def test_koatuu_np_starts_with_name_by_obl(client: TestClient, data: dict[str, str]) -> None:
     rows = search(client, "koatuu-np-starts-with-name-by-obl", {"name": "борис", "level1": "32"})
-    assert rows == [{"koatuuId": data["town"], "name": "Бориспіль", "level1": "32", "nameRn": "Бориспільський"}]
+    assert rows == [
+        {"koatuuId": data["town"], "name": "Бориспіль", "level1": "32", "nameRn": "Бориспільський"}
+    ]
     assert search(client, "koatuu-np-starts-with-name-by-obl", {"level1": "46"}) == []
 
 

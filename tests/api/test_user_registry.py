@@ -55,7 +55,7 @@ def test_file_columns_store_and_return_id_and_checksum(client: TestClient, modul
 
     [(photo_type, documents_type)] = db_rows(
         module_database,
-        "SELECT pg_typeof(photo)::text, pg_typeof(documents)::text FROM \"user\""
+        'SELECT pg_typeof(photo)::text, pg_typeof(documents)::text FROM "user"'
         " WHERE user_id = CAST(:p0 AS uuid)",
         user_id,
     )
@@ -109,7 +109,7 @@ def test_search_returns_file_values(client: TestClient) -> None:
 
 
 def test_search_offset_and_hard_limit(client: TestClient) -> None:
-    for number in range(12):
+    for _number in range(12):
         create_user(client, {"name": "Many"})
     sc = "user-public-photo"
     assert len(client.get(f"{API}/search/{sc}", params={"name": "Many"}).json()) == 10  # limit="10"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from files_harness import FilesApp, LoopbackServer, apply_platform_sql, build_app, make_files_app
 
 from registry_api.embedded import EmbeddedS3
+from tests.files.files_harness import FilesApp, LoopbackServer, apply_platform_sql, build_app, make_files_app
 
 
 @pytest.fixture

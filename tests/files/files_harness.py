@@ -18,6 +18,7 @@ import psycopg
 import uvicorn
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import SecretStr
 from sqlalchemy import Column, Engine, MetaData, Table, Text, Uuid, create_engine, insert, select
 from sqlalchemy.pool import NullPool
 
@@ -52,8 +53,8 @@ def apply_platform_sql(database_url: str) -> None:
     """The migrator's bootstrap (type_file, ddm_files) and the test table."""
     conninfo = database_url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(conninfo, autocommit=True) as connection:
-        connection.execute(PLATFORM_SQL.read_text())  # type: ignore[arg-type]
-        connection.execute(DOSSIER_DDL)  # type: ignore[arg-type]
+        connection.execute(PLATFORM_SQL.read_text())
+        connection.execute(DOSSIER_DDL)
 
 
 class DenyDocuments(AllowAll):
@@ -95,7 +96,7 @@ def build_app(service: FileService, engine: Engine) -> FastAPI:
     @app.post(f"{API}/dossier", status_code=201)
     def create_dossier(body: dict[str, Any], request: Request) -> dict[str, str]:
         entity_id = str(uuid.uuid4())
-        files = {c: body.get(c) for c in ("photo", "documents") if c in body}
+        files: dict[str, Any] = {c: body.get(c) for c in ("photo", "documents") if c in body}
         with engine.begin() as connection:
             service.attach(connection, dossier, entity_id, files, root_process_id(request))
             if body.get("title") == "fail after attach":
@@ -174,7 +175,7 @@ def make_files_app(
     s3_settings = S3Settings(
         endpoint_url=s3.endpoint_url,
         access_key=s3.access_key,
-        secret_key=s3.secret_key,  # type: ignore[arg-type]
+        secret_key=SecretStr(s3.secret_key),
         region=s3.region,
         registry_bucket=f"registry-{suffix}",
         staging_bucket=f"staging-{suffix}",

@@ -9,7 +9,11 @@ from typing import Any
 
 import httpx
 import pytest
-from files_harness import (
+from sqlalchemy import func, select
+
+from registry_api.embedded import EmbeddedS3
+from registry_api.files.catalogue import ddm_files
+from tests.files.files_harness import (
     API,
     FilesApp,
     LoopbackServer,
@@ -18,10 +22,6 @@ from files_harness import (
     dossier,
     make_files_app,
 )
-from sqlalchemy import func, select
-
-from registry_api.embedded import EmbeddedS3
-from registry_api.files.catalogue import ddm_files
 
 CHUNK = 64 * 1024  # the test app's chunk size: files above it stream
 

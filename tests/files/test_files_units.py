@@ -6,7 +6,7 @@ import base64
 import hashlib
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 import anyio
@@ -124,13 +124,13 @@ def test_the_stream_is_closed_when_the_client_goes_away() -> None:
             closed.set()  # where the S3 body is closed in the real iterator
 
     response = ClosingStreamingResponse(chunks(), media_type="application/octet-stream")
-    sent: list[dict[str, Any]] = []
+    sent: list[MutableMapping[str, Any]] = []
 
     async def receive() -> dict[str, Any]:
         await anyio.sleep(3600)
         return {"type": "http.disconnect"}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: MutableMapping[str, Any]) -> None:
         sent.append(message)
         if len(sent) > 3:
             raise OSError("client went away")

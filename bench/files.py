@@ -1,0 +1,299 @@
+"""File downloads through the API against a direct boto3 GET, and the server's memory while moving
+big files.
+
+One run starts an embedded PostgreSQL and a nanio S3 server, then the file service under uvicorn in a
+*separate process* (so its memory can be sampled from /proc), and measures:
+
+* a 256 MiB file downloaded raw and as Base64 JSON through the API, next to a direct boto3 GET of
+  the same object from the same nanio (best of three runs each);
+* the server's peak RSS over its idle RSS (after start-up, before any transfer) while a 1 GiB
+  file is uploaded (streamed multipart) and then downloaded raw — after the 256 MiB runs, so what
+  the allocator kept from them counts too.
+
+Targets: raw ≥ 0.8× direct, JSON ≥ 0.5× direct, memory growth < 64 MiB.
+Run: ``.venv/bin/python -m bench files`` (about a minute; needs ~3 GiB of free disk in /tmp).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import urllib3
+from fastapi import Request  # module level: FastAPI resolves route annotations here
+from fastapi.responses import Response
+
+API = "/api/data-factory"
+MIB = 1024 * 1024
+BOUNDARY = b"benchBOUNDARY7MA4YWxkTrZu0gW"
+PLATFORM_SQL = Path(__file__).resolve().parents[1] / "codegen" / "migrate" / "platform.sql"
+TABLE_DDL = "CREATE TABLE bench_file (id uuid PRIMARY KEY, content type_file)"
+
+
+# --- the server process ----------------------------------------------------------------------------
+
+
+def serve(config: dict[str, Any]) -> None:
+    """Child process: the file service's router plus a create and a content route for ``bench_file``."""
+    import uuid
+
+    import uvicorn
+    from fastapi import FastAPI
+    from pydantic import SecretStr
+    from sqlalchemy import Column, MetaData, Table, Uuid, create_engine, insert
+
+    from registry_api.access import AllowAll, Identity
+    from registry_api.files import FileService
+    from registry_api.problems import install_problem_handlers
+    from registry_api.profiles import SERVE_EVERYTHING
+    from registry_api.settings import FileSettings, S3Settings, Settings
+    from registry_api.storage import Storage
+    from registry_api.types import FileType
+
+    s3 = S3Settings(
+        endpoint_url=config["endpoint_url"],
+        access_key=config["access_key"],
+        secret_key=SecretStr(config["secret_key"]),
+        read_timeout_s=120,
+    )
+    files = FileSettings(max_upload_bytes=2 * 1024 * MIB, chunk_bytes=config.get("chunk_bytes", MIB))
+    settings = Settings(api_root=API, s3=s3, files=files)
+    engine = create_engine(config["database_url"])
+    storage = Storage(s3)
+    storage.ensure_buckets()
+    service = FileService(settings, engine, storage, access=AllowAll())
+    table = Table(
+        "bench_file",
+        MetaData(),
+        Column("id", Uuid(as_uuid=False), primary_key=True),
+        Column("content", FileType),
+    )
+    identity = Identity(subject="bench", realm="officer-portal", roles=frozenset({"officer"}))
+
+    app = FastAPI()
+    install_problem_handlers(app)
+    app.include_router(service.router(SERVE_EVERYTHING, identity=lambda: identity), prefix=API)
+
+    @app.post(f"{API}/bench-file", status_code=201)
+    def create(body: dict[str, Any]) -> dict[str, str]:
+        entity_id = str(uuid.uuid4())
+        with engine.begin() as connection:
+            service.attach(connection, table, entity_id, {"content": body["content"]})
+            connection.execute(insert(table).values(id=entity_id, content=body["content"]))
+        return {"id": entity_id}
+
+    @app.get(f"{API}/files/bench-file/{{entity_id}}/content/{{file_id}}")
+    def content(entity_id: str, file_id: str, request: Request) -> Response:
+        return service.serve(request, table, "content", entity_id, file_id, identity)
+
+    uvicorn.run(app, host="127.0.0.1", port=config["port"], log_level="warning", access_log=False)
+
+
+# --- the measuring process -------------------------------------------------------------------------
+
+
+class RssSampler:
+    """Peak resident set size of a process, sampled from /proc every 20 ms."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def rss(self) -> int:
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+        return 0
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self.rss())
+            time.sleep(0.02)
+
+    def __enter__(self) -> RssSampler:
+        self.peak = self.rss()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def multipart_body(size: int, name: str) -> Iterator[bytes]:
+    block = os.urandom(MIB)
+    yield b"--" + BOUNDARY + b'\r\nContent-Disposition: form-data; name="file"; filename="' + name.encode()
+    yield b'"\r\nContent-Type: application/octet-stream\r\n\r\n'
+    sent = 0
+    while sent < size:
+        piece = block[: min(MIB, size - sent)]
+        sent += len(piece)
+        yield piece
+    yield b"\r\n--" + BOUNDARY + b"--\r\n"
+
+
+def upload(client: httpx.Client, size: int, name: str) -> dict[str, Any]:
+    response = client.post(
+        f"{API}/files",
+        content=multipart_body(size, name),
+        headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY.decode()}"},
+    )
+    response.raise_for_status()
+    uploaded: dict[str, Any] = response.json()
+    return uploaded
+
+
+def attach(client: httpx.Client, uploaded: dict[str, Any]) -> str:
+    content = {"id": uploaded["id"], "checksum": uploaded["checksum"]}
+    response = client.post(f"{API}/bench-file", json={"content": content})
+    response.raise_for_status()
+    return str(response.json()["id"])
+
+
+def timed_download(pool: urllib3.PoolManager, url: str, accept: str) -> tuple[float, int]:
+    """The API download with urllib3, the HTTP client boto3 itself uses (a like-for-like client)."""
+    started = time.perf_counter()
+    received = 0
+    response = pool.request("GET", url, headers={"Accept": accept}, preload_content=False)
+    try:
+        if response.status != 200:
+            raise RuntimeError(f"GET {url} answered {response.status}")
+        for chunk in response.stream(MIB):
+            received += len(chunk)
+    finally:
+        response.release_conn()
+    return time.perf_counter() - started, received
+
+
+def timed_direct(s3_client: Any, bucket: str, key: str) -> tuple[float, int]:
+    started = time.perf_counter()
+    received = 0
+    body = s3_client.get_object(Bucket=bucket, Key=key)["Body"]
+    try:
+        for chunk in body.iter_chunks(MIB):
+            received += len(chunk)
+    finally:
+        body.close()
+    return time.perf_counter() - started, received
+
+
+def best_of(runs: int, measure: Any) -> tuple[float, int]:
+    return min((measure() for _ in range(runs)), key=lambda result: result[0])
+
+
+def main() -> dict[str, Any]:
+    import psycopg
+
+    from registry_api.embedded import EmbeddedPostgres, EmbeddedS3, free_port
+
+    with tempfile.TemporaryDirectory(prefix="bench-files-") as tmp:
+        root = Path(tmp)
+        os.chmod(root, 0o755)  # noqa: S103 - embedded PostgreSQL runs as its own user under root
+        with EmbeddedPostgres(root / "pg") as postgres, EmbeddedS3(root / "s3") as s3:
+            with psycopg.connect(postgres.conninfo, autocommit=True) as admin:
+                admin.execute(PLATFORM_SQL.read_text())  # type: ignore[arg-type]
+                admin.execute(TABLE_DDL)  # type: ignore[arg-type]
+            port = free_port()
+            config = {
+                "endpoint_url": s3.endpoint_url,
+                "access_key": s3.access_key,
+                "secret_key": s3.secret_key,
+                "database_url": postgres.url,
+                "port": port,
+                "chunk_bytes": int(os.environ.get("BENCH_CHUNK_BYTES", MIB)),
+            }
+            server = subprocess.Popen([sys.executable, "-m", "bench.files", "--serve", json.dumps(config)])
+            try:
+                return _measure(f"http://127.0.0.1:{port}", server.pid, s3)
+            finally:
+                server.terminate()
+                server.wait(10)
+
+
+def _measure(base_url: str, server_pid: int, s3: Any) -> dict[str, Any]:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(base_url + "/s/none", timeout=1)  # noqa: S310 - our local server
+            break
+        except urllib.error.HTTPError:
+            break  # it answers
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+    s3_client = s3.client()
+    idle = RssSampler(server_pid).rss()  # after start-up, before any transfer
+    results: dict[str, Any] = {}
+    with httpx.Client(base_url=base_url, timeout=600) as client:
+        size = 256 * MIB
+        uploaded = upload(client, size, "quarter.bin")
+        entity_id = attach(client, uploaded)
+        url = f"{base_url}{API}/files/bench-file/{entity_id}/content/{uploaded['id']}"
+        pool = urllib3.PoolManager()
+        direct_s, direct_n = best_of(3, lambda: timed_direct(s3_client, "file-ceph-bucket", uploaded["id"]))
+        raw_s, raw_n = best_of(3, lambda: timed_download(pool, url, "*/*"))
+        json_s, json_n = best_of(3, lambda: timed_download(pool, url, "application/json"))
+        assert direct_n == raw_n == size
+        direct_rate, raw_rate, json_rate = size / direct_s / MIB, size / raw_s / MIB, size / json_s / MIB
+        print(f"256 MiB direct boto3 GET : {direct_s:6.2f} s  {direct_rate:7.1f} MiB/s")
+        ratio = raw_rate / direct_rate
+        print(f"256 MiB API raw          : {raw_s:6.2f} s  {raw_rate:7.1f} MiB/s  ({ratio:.2f}x)")
+        print(
+            f"256 MiB API JSON (Base64): {json_s:6.2f} s  {json_rate:7.1f} MiB/s of file "
+            f"({json_rate / direct_rate:.2f}x; {json_n / MIB:.0f} MiB on the wire)"
+        )
+        results |= {
+            "raw_vs_direct": round(raw_rate / direct_rate, 2),
+            "json_vs_direct": round(json_rate / direct_rate, 2),
+        }
+
+        gib = 1024 * MIB
+        with RssSampler(server_pid) as sampler:
+            before_upload = sampler.peak
+            started = time.perf_counter()
+            big = upload(client, gib, "one-gib.bin")
+            upload_s = time.perf_counter() - started
+        upload_growth = (sampler.peak - before_upload) / MIB
+        upload_over_idle = (sampler.peak - idle) / MIB
+        big_entity = attach(client, big)
+        big_url = f"{base_url}{API}/files/bench-file/{big_entity}/content/{big['id']}"
+        with RssSampler(server_pid) as sampler:
+            before_download = sampler.peak
+            download_s, received = timed_download(pool, big_url, "*/*")
+        download_growth = (sampler.peak - before_download) / MIB
+        download_over_idle = (sampler.peak - idle) / MIB
+        assert received == gib
+        print(
+            f"1 GiB upload  : {upload_s:6.2f} s  {gib / upload_s / MIB:7.1f} MiB/s, server RSS growth "
+            f"+{upload_growth:.1f} MiB (over idle {idle / MIB:.0f} MiB: +{upload_over_idle:.1f})"
+        )
+        print(
+            f"1 GiB download: {download_s:6.2f} s  {gib / download_s / MIB:7.1f} MiB/s, server RSS growth "
+            f"+{download_growth:.1f} MiB (over idle: +{download_over_idle:.1f})"
+        )
+        results |= {
+            "upload_rss_growth_mib": round(upload_growth, 1),
+            "download_rss_growth_mib": round(download_growth, 1),
+        }
+    return results
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--serve":
+        serve(json.loads(sys.argv[2]))
+    else:
+        print(main())
