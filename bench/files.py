@@ -204,8 +204,8 @@ def main() -> dict[str, Any]:
         os.chmod(root, 0o755)  # noqa: S103 - embedded PostgreSQL runs as its own user under root
         with EmbeddedPostgres(root / "pg") as postgres, EmbeddedS3(root / "s3") as s3:
             with psycopg.connect(postgres.conninfo, autocommit=True) as admin:
-                admin.execute(PLATFORM_SQL.read_text())  # type: ignore[arg-type]
-                admin.execute(TABLE_DDL)  # type: ignore[arg-type]
+                admin.execute(PLATFORM_SQL.read_text())
+                admin.execute(TABLE_DDL)
             port = free_port()
             config = {
                 "endpoint_url": s3.endpoint_url,

@@ -30,6 +30,11 @@ class DatabaseSettings(BaseModel):
         default=10.0,
         description="Check a pooled connection before use when idle longer than this (0: before every use).",
     )
+    migration_lock_wait_s: float = Field(
+        default=120.0,
+        ge=0,
+        description="At start, wait this long for another migrator to release the changelog lock.",
+    )
 
 
 class S3Settings(BaseModel):

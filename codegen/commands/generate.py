@@ -155,7 +155,13 @@ def build_served_app(
     if "pub" not in contexts.replace("!pub", ""):
         typer.echo("migrating without changesets of context 'pub' (pass --contexts to change)")
     try:
-        report = migrate(regulation, settings.database.url, contexts=contexts)
+        # The deployments (internal, ext, public) start together and each migrates: the later ones wait.
+        report = migrate(
+            regulation,
+            settings.database.url,
+            contexts=contexts,
+            lock_wait_s=settings.database.migration_lock_wait_s,
+        )
     except MigrationError as error:
         typer.echo(f"migration failed: {error}", err=True)
         raise typer.Exit(1) from None

@@ -43,12 +43,21 @@ def migrate_command(
         "(e.g. '!pub' skips the reference platform's dictionary loads). Default: every changeset runs.",
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the SQL that would run; change nothing."),
+    lock_wait: float | None = typer.Option(
+        None,
+        "--lock-wait",
+        metavar="SECONDS",
+        min=0,
+        help="How long to wait for another migrator holding the database's changelog lock "
+        "(default: REGISTRY_DATABASE__MIGRATION_LOCK_WAIT_S, else 120; 0: do not wait).",
+    ),
 ) -> None:
     """Apply the regulation's pending changesets to the database, each once and in its own transaction."""
     if not regulation_path.exists():
         typer.echo(f"error: {regulation_path} does not exist", err=True)
         raise typer.Exit(2)
-    url = database_url or Settings().database.url
+    defaults = Settings().database  # the environment / .env, for what the options leave out
+    url = database_url or defaults.url
     if not url:
         typer.echo(
             "error: no database given: pass --database-url postgresql+psycopg://user:password@host/db "
@@ -64,7 +73,14 @@ def migrate_command(
         typer.echo(f"error: the regulation has {len(errors)} error(s); nothing was migrated", err=True)
         raise typer.Exit(1)
     try:
-        migrate(regulation, sqlalchemy_url(url), contexts=contexts, dry_run=dry_run, out=sys.stdout)
+        migrate(
+            regulation,
+            sqlalchemy_url(url),
+            contexts=contexts,
+            dry_run=dry_run,
+            out=sys.stdout,
+            lock_wait_s=defaults.migration_lock_wait_s if lock_wait is None else lock_wait,
+        )
     except MigrationError as error:  # MigrationLockedError included
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from None

@@ -2,16 +2,18 @@
 (one migrator at a time), with the same columns Liquibase uses so either tool can read them.
 
 Mutual exclusion is a PostgreSQL session advisory lock held for the whole run (released by the server if
-the migrator dies), mirrored in the lock row for people and tools that look there. A lock row left
-``locked`` by a migrator that died is recognised as stale (nobody holds the advisory lock) and taken over
-with a message saying so.
+the migrator dies), mirrored in the lock row for people and tools that look there. A migrator that finds
+the lock held waits for it (polling, up to a timeout) rather than failing at once: the service's
+deployments migrate at start and are started together. A lock row left ``locked`` by a migrator that
+died is recognised as stale (nobody holds the advisory lock) and taken over with a message saying so.
 """
 
 from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +24,7 @@ from codegen.migrate.errors import MigrationLockedError
 
 # pg_advisory_lock key: any constant unique to this purpose (crc32 of "databasechangeloglock").
 ADVISORY_LOCK_KEY = 0x5F3C_2A91
+LOCK_POLL_S = 0.25  # between tries while another migrator holds the lock
 
 CREATE_CHANGELOG = """
 CREATE TABLE IF NOT EXISTS databasechangelog (
@@ -80,31 +83,82 @@ def read_applied(connection: Connection) -> dict[tuple[str, str, str], AppliedCh
 
 
 def _holder(connection: Connection) -> str:
-    if not _table_exists(connection, "databasechangeloglock"):
-        return "an unknown process"
+    if _table_exists(connection, "databasechangeloglock"):
+        row = connection.execute(
+            text("SELECT lockedby, lockgranted FROM databasechangeloglock WHERE id = 1")
+        ).first()
+        if row is not None and row.lockedby is not None:
+            return f"{row.lockedby} since {row.lockgranted:%Y-%m-%d %H:%M:%S}"
+    return _advisory_holder(connection)
+
+
+def _advisory_holder(connection: Connection) -> str:
+    """The session holding the advisory lock, for a holder that has not written the lock row yet."""
     row = connection.execute(
-        text("SELECT lockedby, lockgranted FROM databasechangeloglock WHERE id = 1")
+        text(
+            "SELECT l.pid, a.client_addr, a.application_name FROM pg_locks l "
+            "LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE l.locktype = 'advisory' AND l.granted AND l.database = "
+            "(SELECT oid FROM pg_database WHERE datname = current_database()) "
+            "AND l.classid = 0 AND l.objid = :key AND l.objsubid = 1"
+        ),
+        {"key": ADVISORY_LOCK_KEY},
     ).first()
-    if row is None or row.lockedby is None:
+    if row is None:
         return "an unknown process"
-    return f"{row.lockedby} since {row.lockgranted:%Y-%m-%d %H:%M:%S}"
+    client = f" from {row.client_addr}" if row.client_addr else ""
+    application = f" ({row.application_name})" if row.application_name else ""
+    return f"PostgreSQL session pid {row.pid}{client}{application}"
 
 
 def _who() -> str:
     return f"{socket.gethostname()} (pid {os.getpid()})"[:255]
 
 
-@contextmanager
-def changelog_lock(connection: Connection, notices: list[str]) -> Iterator[None]:
-    """Hold the migration lock on this connection for the duration of the block."""
+def _try_lock(connection: Connection) -> bool:
     got = connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY}).scalar()
-    if not got:
+    connection.rollback()  # no transaction stays open while waiting; the session lock outlives it
+    return bool(got)
+
+
+def _acquire(connection: Connection, wait_s: float, on_wait: Callable[[str], None] | None) -> None:
+    """Take the advisory lock, polling for up to ``wait_s`` seconds while another migrator holds it."""
+    deadline = time.monotonic() + max(wait_s, 0.0)
+    if _try_lock(connection):
+        return
+    if wait_s > 0 and on_wait is not None:
         holder = _holder(connection)
         connection.rollback()
-        raise MigrationLockedError(
+        on_wait(
             f"another migrator is running on this database (databasechangeloglock held by {holder}); "
-            "wait for it to finish and try again"
+            f"waiting up to {wait_s:g} s for it to finish"
         )
+    while (remaining := deadline - time.monotonic()) > 0:
+        time.sleep(min(LOCK_POLL_S, remaining))
+        if _try_lock(connection):
+            return
+    holder = _holder(connection)
+    connection.rollback()
+    waited = f"; gave up after waiting {wait_s:g} s" if wait_s > 0 else ""
+    raise MigrationLockedError(
+        f"another migrator is running on this database (databasechangeloglock held by {holder}){waited}; "
+        "wait for it to finish and try again"
+    )
+
+
+@contextmanager
+def changelog_lock(
+    connection: Connection,
+    notices: list[str],
+    wait_s: float = 0.0,
+    on_wait: Callable[[str], None] | None = None,
+) -> Iterator[None]:
+    """Hold the migration lock on this connection for the duration of the block.
+
+    ``wait_s``: how long to wait for another migrator to release it (``on_wait`` is told once, with the
+    holder) before raising ``MigrationLockedError``; 0 tries once.
+    """
+    _acquire(connection, wait_s, on_wait)
     try:
         connection.execute(text(CREATE_CHANGELOG))
         connection.execute(text(CREATE_LOCK))

@@ -8,6 +8,7 @@ the whole regulation before anything runs.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -25,6 +26,10 @@ from codegen.migrate.errors import MigrationError
 from codegen.migrate.platform import platform_changesets
 from codegen.migrate.state import ChangeError, SchemaState, local_tag
 from schemas.regulation import ChangeSet, Regulation
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LOCK_WAIT_S = 120.0  # long enough for another deployment's migrator to finish a first migration
 
 
 class Action(StrEnum):
@@ -202,6 +207,13 @@ class _Output:
         if self.stream is not None:
             print(message, file=self.stream)
 
+    def waiting(self, message: str) -> None:
+        """Said while the run is blocked, so it cannot wait for the end like the notices."""
+        if self.stream is not None:
+            print(f"NOTICE: {message}", file=self.stream, flush=True)
+        else:
+            log.warning("%s", message)
+
 
 def _header(changeset: ChangeSet, action: Action) -> str:
     context = f" [context {changeset.contexts}]" if changeset.contexts else ""
@@ -220,12 +232,16 @@ def migrate(
     contexts: str | None = None,
     dry_run: bool = False,
     out: TextIO | None = None,
+    lock_wait_s: float = DEFAULT_LOCK_WAIT_S,
 ) -> MigrationReport:
     """Apply the regulation's pending changesets (after the platform bootstrap) and report what ran.
 
     ``contexts``: comma-separated runtime contexts (``"!pub"`` skips changesets that need ``pub``).
     ``dry_run``: print the SQL that would run to ``out`` and change nothing.
-    Raises ``MigrationError`` (a changeset failed or was edited) or ``changelog.MigrationLockedError``.
+    ``lock_wait_s``: how long to wait for another migrator holding the database's changelog lock (said
+    once, on ``out`` or else the log); what it applied is then up to date here.
+    Raises ``MigrationError`` (a changeset failed or was edited) or ``MigrationLockedError`` (the lock was
+    still held after ``lock_wait_s``).
     """
     try:
         runtime = RuntimeContexts.parse(contexts)
@@ -246,7 +262,9 @@ def migrate(
                 connection.rollback()
                 _run(connection, regulation, changesets, applied, runtime, report, output)
             else:
-                with changelog.changelog_lock(connection, report.notices):
+                with changelog.changelog_lock(
+                    connection, report.notices, wait_s=lock_wait_s, on_wait=output.waiting
+                ):
                     applied = changelog.read_applied(connection)
                     connection.commit()
                     _run(connection, regulation, changesets, applied, runtime, report, output)

@@ -260,7 +260,7 @@ class FileService:
         if not refs:
             return
         table_name = _table_name(table)
-        entity_id = str(entity_id)
+        entity_id = _entity_key(entity_id)
         missing: list[str] = []
         changed: list[str] = []
         taken: list[str] = []
@@ -396,7 +396,7 @@ class FileService:
         ``table`` is the entity's Table, or its name (its key is then read once from the database)."""
         if not self._may_read(request, identity, _table_name(table), column):
             raise ApiError(ErrorCode.FORBIDDEN_OPERATION, "Reading this file is not allowed")
-        entry = self._bound_entry(self._engine(request), table, column, str(entity_id), file_id)
+        entry = self._bound_entry(self._engine(request), table, column, _entity_key(entity_id), file_id)
         return self._respond(request, entry)
 
     def resolve_short_name(self, short_name: str, request: Request | None = None) -> CatalogueEntry:
@@ -432,7 +432,7 @@ class FileService:
             )
         if not self._may_read(request, identity, _table_name(table), column):
             raise ApiError(ErrorCode.FORBIDDEN_OPERATION, "Reading this file is not allowed")
-        entry = self._bound_entry(self._engine(request), table, column, str(entity_id), file_id)
+        entry = self._bound_entry(self._engine(request), table, column, _entity_key(entity_id), file_id)
         url = self.storage.presign_get(
             self.storage.registry_bucket,
             entry.id,
@@ -713,6 +713,14 @@ def _reflect_entity_table(engine: Engine, name: str) -> Table | None:
             for c in columns
         ),
     )
+
+
+def _entity_key(entity_id: Any) -> str:
+    """The entity id as bindings record it: a UUID in its canonical form, anything else as text."""
+    try:
+        return str(uuid.UUID(str(entity_id)))
+    except ValueError:
+        return str(entity_id)
 
 
 def _canonical_id(file_id: str) -> str:

@@ -6,6 +6,9 @@ from __future__ import annotations
 import io
 import re
 import shutil
+import threading
+import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,8 +18,8 @@ from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from codegen.cli import app
-from codegen.migrate import MigrationError, MigrationLockedError, migrate
-from codegen.migrate.changelog import changelog_lock
+from codegen.migrate import MigrationError, MigrationLockedError, MigrationReport, migrate
+from codegen.migrate.changelog import ADVISORY_LOCK_KEY, changelog_lock
 from codegen.reader import read_regulation
 from schemas.regulation import Regulation
 
@@ -288,7 +291,7 @@ def test_lock_prevents_a_concurrent_run_and_stale_locks_are_taken_over(engine: E
         changelog_lock(holder, []),
         pytest.raises(MigrationLockedError, match="another migrator is running"),
     ):
-        migrate(regulation, engine)
+        migrate(regulation, engine, lock_wait_s=0)
     assert "user" not in sa.inspect(engine).get_table_names()
 
     with engine.begin() as connection:  # a migrator that died and left the row locked
@@ -301,6 +304,68 @@ def test_lock_prevents_a_concurrent_run_and_stale_locks_are_taken_over(engine: E
     report = migrate(regulation, engine)
     assert any("stale" in n and "ghost" in n for n in report.notices)
     assert "user" in sa.inspect(engine).get_table_names()
+
+
+def test_concurrent_migrators_wait_for_each_other_and_apply_everything_once(database_url: str) -> None:
+    """Like the internal, ext and public deployments starting together on one database."""
+    regulation = read(REPO / "examples" / "user")
+    reports: list[MigrationReport] = []
+    failures: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def run() -> None:
+        start.wait()
+        try:
+            reports.append(migrate(regulation, database_url, lock_wait_s=60))
+        except BaseException as error:  # reported by the assertion below
+            failures.append(error)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert failures == [] and len(reports) == 2
+
+    executed = [ref for report in reports for ref in report.executed]
+    assert len(executed) == len(set(executed)) == 3 + 8  # platform + regulation, each applied by one only
+    engine = sa.create_engine(database_url)
+    try:
+        recorded = Counter((r.id, r.author, r.filename) for r in changelog_rows(engine))
+        assert len(recorded) == 11 and set(recorded.values()) == {1}
+        assert scalar(engine, "SELECT locked FROM databasechangeloglock") is False
+    finally:
+        engine.dispose()
+
+
+def test_a_held_lock_is_waited_for_then_refused(engine: Engine) -> None:
+    regulation = read(REPO / "examples" / "user")
+    out = io.StringIO()
+    with engine.connect() as holder:
+        holder.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+        holder.commit()
+        started = time.monotonic()
+        with pytest.raises(
+            MigrationLockedError, match=r"another migrator is running.*gave up after waiting 0\.5 s"
+        ):
+            migrate(regulation, engine, out=out, lock_wait_s=0.5)
+        waited = time.monotonic() - started
+    assert 0.5 <= waited < 5
+    assert out.getvalue().count("waiting up to 0.5 s") == 1  # said once, not on every poll
+    assert "held by PostgreSQL session pid" in out.getvalue()  # a holder that wrote no lock row yet
+    assert "user" not in sa.inspect(engine).get_table_names()
+
+
+def test_cli_waits_as_long_as_told(engine: Engine) -> None:
+    url = engine.url.render_as_string(hide_password=False)
+    with engine.connect() as holder:
+        holder.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+        holder.commit()
+        result = CliRunner().invoke(
+            app, ["migrate", str(REPO / "examples" / "user"), "--database-url", url, "--lock-wait", "0.3"]
+        )
+    assert result.exit_code == 1
+    assert "waiting up to 0.3 s" in result.output and "gave up after waiting 0.3 s" in result.output
 
 
 def test_dry_run_prints_sql_and_touches_nothing(engine: Engine) -> None:
