@@ -16,6 +16,7 @@ import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -53,17 +54,24 @@ def postgres() -> Iterator[EmbeddedPostgres]:
         shutil.rmtree(base, ignore_errors=True)  # ~40 MB per run; nothing to inspect after a stop
 
 
-@pytest.fixture
-def database_url(postgres: EmbeddedPostgres) -> Iterator[str]:
-    name = f"test_{secrets.token_hex(6)}"
-    with psycopg.connect(postgres.conninfo, autocommit=True) as admin:
+@contextmanager
+def created_database(server: EmbeddedPostgres, prefix: str = "test") -> Iterator[str]:
+    """A fresh empty database on ``server`` for the duration of the block; its URL."""
+    name = f"{prefix}_{secrets.token_hex(6)}"
+    with psycopg.connect(server.conninfo, autocommit=True) as admin:
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
-        yield postgres.url_for(name)
+        yield server.url_for(name)
     finally:
         # FORCE: a test that leaked a connection (or a pool) must not keep its database alive.
-        with psycopg.connect(postgres.conninfo, autocommit=True) as admin:
+        with psycopg.connect(server.conninfo, autocommit=True) as admin:
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def database_url(postgres: EmbeddedPostgres) -> Iterator[str]:
+    with created_database(postgres) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

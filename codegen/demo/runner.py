@@ -129,11 +129,12 @@ def run_demo(options: DemoOptions) -> None:
             stack.callback(service.stop)
         with progress.step(f"starting the {', '.join(profiles)} service(s) on ports "
                            f"{', '.join(str(s.port) for s in services)}"):
-            # One after the other: each `serve` applies pending migrations at start, and the migrator
-            # refuses (rather than waits) when another one holds the database's changelog lock.
+            # All at once, as Kubernetes would: each `serve` migrates at start and waits its turn for
+            # the database's changelog lock, so only the first one applies anything.
             deadline = time.monotonic() + SERVICE_START_TIMEOUT_S
             for service in services:
                 service.start()
+            for service in services:
                 service.wait_until_healthy(deadline)
 
         internal = services[0]

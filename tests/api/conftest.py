@@ -4,15 +4,12 @@ talk HTTP to it through ``TestClient``. One database and one app per test module
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from psycopg import sql
 
 from codegen.commands.generate import build_served_app
 from codegen.emit import generate
@@ -21,6 +18,7 @@ from rbac.devkeys import dev_signing_key, mint_token
 from rbac.keys import realm
 from registry_api.embedded import EmbeddedPostgres
 from registry_api.settings import DatabaseSettings, Settings
+from tests.conftest import created_database
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 API = "/api/data-factory"
@@ -79,14 +77,8 @@ def write_mini_regulation(root: Path) -> Path:
 @pytest.fixture(scope="module")
 def module_database(postgres: EmbeddedPostgres) -> Iterator[str]:
     """A fresh database shared by the tests of one module."""
-    name = f"api_{secrets.token_hex(6)}"
-    with psycopg.connect(postgres.conninfo, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield postgres.url_for(name)
-    finally:
-        with psycopg.connect(postgres.conninfo, autocommit=True) as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    with created_database(postgres, prefix="api") as url:
+        yield url
 
 
 SUBJECT = "test-officer"
