@@ -5,7 +5,8 @@ One run starts an embedded PostgreSQL and a nanio S3 server, then the file servi
 *separate process* (so its memory can be sampled from /proc), and measures:
 
 * a 256 MiB file downloaded raw and as Base64 JSON through the API, next to a direct boto3 GET of
-  the same object from the same nanio (best of three runs each);
+  the same object from the same nanio (median of seven interleaved rounds; every variant reads the
+  whole body);
 * the server's peak RSS over its idle RSS (after start-up, before any transfer) while a 1 GiB
   file is uploaded (streamed multipart) and then downloaded raw — after the 256 MiB runs, so what
   the allocator kept from them counts too.
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,6 +40,7 @@ API = "/api/data-factory"
 MIB = 1024 * 1024
 BOUNDARY = b"benchBOUNDARY7MA4YWxkTrZu0gW"
 PLATFORM_SQL = Path(__file__).resolve().parents[1] / "codegen" / "migrate" / "platform.sql"
+RUNS = 7  # rounds of the 256 MiB downloads; medians are reported
 TABLE_DDL = "CREATE TABLE bench_file (id uuid PRIMARY KEY, content type_file)"
 
 
@@ -97,7 +100,16 @@ def serve(config: dict[str, Any]) -> None:
     def content(entity_id: str, file_id: str, request: Request) -> Response:
         return service.serve(request, table, "content", entity_id, file_id, identity)
 
-    uvicorn.run(app, host="127.0.0.1", port=config["port"], log_level="warning", access_log=False)
+    # uvicorn[standard]: httptools + uvloop, what `serve` picks by default too ("auto").
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=config["port"],
+        log_level="warning",
+        access_log=False,
+        http="httptools",
+        loop="uvloop",
+    )
 
 
 # --- the measuring process -------------------------------------------------------------------------
@@ -190,8 +202,14 @@ def timed_direct(s3_client: Any, bucket: str, key: str) -> tuple[float, int]:
     return time.perf_counter() - started, received
 
 
-def best_of(runs: int, measure: Any) -> tuple[float, int]:
-    return min((measure() for _ in range(runs)), key=lambda result: result[0])
+def medians(runs: int, measures: dict[str, Any]) -> dict[str, tuple[float, int]]:
+    """Median duration of each measurement over ``runs`` rounds, interleaved so that a slow spell
+    of the machine hits all of them alike (same client-side work: each reads the whole body)."""
+    results: dict[str, list[tuple[float, int]]] = {name: [] for name in measures}
+    for _ in range(runs):
+        for name, measure in measures.items():
+            results[name].append(measure())
+    return {name: statistics.median_low(values) for name, values in results.items()}
 
 
 def main() -> dict[str, Any]:
@@ -244,9 +262,15 @@ def _measure(base_url: str, server_pid: int, s3: Any) -> dict[str, Any]:
         entity_id = attach(client, uploaded)
         url = f"{base_url}{API}/files/bench-file/{entity_id}/content/{uploaded['id']}"
         pool = urllib3.PoolManager()
-        direct_s, direct_n = best_of(3, lambda: timed_direct(s3_client, "file-ceph-bucket", uploaded["id"]))
-        raw_s, raw_n = best_of(3, lambda: timed_download(pool, url, "*/*"))
-        json_s, json_n = best_of(3, lambda: timed_download(pool, url, "application/json"))
+        timed = medians(
+            RUNS,
+            {
+                "direct": lambda: timed_direct(s3_client, "file-ceph-bucket", uploaded["id"]),
+                "raw": lambda: timed_download(pool, url, "*/*"),
+                "json": lambda: timed_download(pool, url, "application/json"),
+            },
+        )
+        (direct_s, direct_n), (raw_s, raw_n), (json_s, json_n) = timed["direct"], timed["raw"], timed["json"]
         assert direct_n == raw_n == size
         direct_rate, raw_rate, json_rate = size / direct_s / MIB, size / raw_s / MIB, size / json_s / MIB
         print(f"256 MiB direct boto3 GET : {direct_s:6.2f} s  {direct_rate:7.1f} MiB/s")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import os
 import threading
@@ -142,3 +143,28 @@ def test_the_stream_is_closed_when_the_client_goes_away() -> None:
 
     anyio.run(run)
     assert closed.is_set()
+
+
+def test_the_streamed_body_arrives_whole_and_in_order_or_not_at_all() -> None:
+    chunks = [os.urandom(n) for n in (3000, 1, 65536, 7)]
+    good = hashlib.sha256(b"".join(chunks)).hexdigest()
+
+    async def deliver(expected: str) -> list[bytes]:
+        response = ClosingStreamingResponse(verified_chunks(iter(chunks), expected, label="t"), read_ahead=2)
+        bodies: list[bytes] = []
+
+        async def receive() -> dict[str, Any]:
+            await anyio.sleep(3600)
+            return {"type": "http.disconnect"}
+
+        async def send(message: MutableMapping[str, Any]) -> None:
+            if message["type"] == "http.response.body" and message.get("body"):
+                bodies.append(message["body"])
+
+        scope = {"type": "http", "method": "GET", "asgi": {"spec_version": "2.4"}}
+        with contextlib.suppress(ContentChangedError):
+            await response(scope, receive, send)
+        return bodies
+
+    assert anyio.run(deliver, good) == chunks
+    assert anyio.run(deliver, "0" * 64) == chunks[:-1]  # the last chunk is withheld on a mismatch
