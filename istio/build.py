@@ -135,48 +135,37 @@ def request_authentication(settings: IstioSettings, profile: Profile) -> Resourc
         }
         for realm in realms
     ]
-    name = _resource_name(settings, profile, "request-authentication")
-    return Resource(
-        profile,
-        name,
-        {
-            "apiVersion": SECURITY_API,
-            "kind": "RequestAuthentication",
-            "metadata": _metadata(name, _namespace(settings)),
-            "spec": {"selector": _selector(settings, profile), "jwtRules": rules},
-        },
-    )
+    spec = {"selector": _selector(settings, profile), "jwtRules": rules}
+    return _security_resource(settings, profile, "request-authentication", "RequestAuthentication", spec)
 
 
 def deny_without_token(settings: IstioSettings, profile: Profile) -> Resource:
     """DENY every request that has no valid principal, except health probes and API docs."""
-    name = _resource_name(settings, profile, "deny-without-token")
     rule: dict[str, Any] = {"from": [{"source": {"notRequestPrincipals": ["*"]}}]}
     if settings.open_paths:
         rule["to"] = [{"operation": {"notPaths": list(settings.open_paths)}}]
-    return Resource(
-        profile,
-        name,
-        {
-            "apiVersion": SECURITY_API,
-            "kind": "AuthorizationPolicy",
-            "metadata": _metadata(name, _namespace(settings)),
-            "spec": {"selector": _selector(settings, profile), "action": "DENY", "rules": [rule]},
-        },
-    )
+    spec = {"selector": _selector(settings, profile), "action": "DENY", "rules": [rule]}
+    return _security_resource(settings, profile, "deny-without-token", "AuthorizationPolicy", spec)
 
 
 def _allow_policy(settings: IstioSettings, profile: Profile, rules: list[dict[str, Any]]) -> Resource:
-    name = _resource_name(settings, profile, "allow")
     spec: dict[str, Any] = {"selector": _selector(settings, profile), "action": "ALLOW"}
     if rules:
         spec["rules"] = rules  # no rules at all = an ALLOW policy that allows nothing (deny all)
+    return _security_resource(settings, profile, "allow", "AuthorizationPolicy", spec)
+
+
+def _security_resource(
+    settings: IstioSettings, profile: Profile, purpose: str, kind: str, spec: dict[str, Any]
+) -> Resource:
+    """A ``security.istio.io`` resource named ``<registry>-<profile>-<purpose>``."""
+    name = _resource_name(settings, profile, purpose)
     return Resource(
         profile,
         name,
         {
             "apiVersion": SECURITY_API,
-            "kind": "AuthorizationPolicy",
+            "kind": kind,
             "metadata": _metadata(name, _namespace(settings)),
             "spec": spec,
         },
