@@ -36,7 +36,22 @@ __all__ = ["EmbeddedPostgres", "EmbeddedS3", "free_port", "stop_on_sigterm"]
 _PG_USER = "postgres"  # the database role created by initdb (trust authentication on the socket)
 
 
-class EmbeddedPostgres:
+class _StoppedOnExit:
+    """``with Server(...) as server:`` stops the server when the block ends, however it ends."""
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+class EmbeddedPostgres(_StoppedOnExit):
     """A PostgreSQL server on ``data_dir`` (created and initialised when missing), started on construction."""
 
     def __init__(self, data_dir: Path | str, *, start_timeout_s: float = 30.0) -> None:
@@ -102,14 +117,6 @@ class EmbeddedPostgres:
                     raise
                 time.sleep(0.1)
 
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
 
 def stop_postgres(data_dir: Path | str, *, timeout_s: float = 15.0) -> bool:
     """Stop any PostgreSQL server running on ``data_dir``; True if one was running.
@@ -130,7 +137,7 @@ def stop_postgres(data_dir: Path | str, *, timeout_s: float = 15.0) -> bool:
     return True
 
 
-class EmbeddedS3:
+class EmbeddedS3(_StoppedOnExit):
     """A nanio S3 server on 127.0.0.1 storing objects under ``data_dir/objects``, started on construction."""
 
     def __init__(
@@ -241,14 +248,6 @@ class EmbeddedS3:
                     message = f"nanio did not answer on {self.endpoint_url} in {timeout_s} s"
                     raise TimeoutError(message) from None
                 time.sleep(0.05)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
 
 
 def free_port(host: str = "127.0.0.1") -> int:
