@@ -51,8 +51,10 @@ def main(argv: list[str]) -> int:
     names = argv or MODULES
     unknown = [name for name in names if name not in MODULES]
     if unknown:
-        print(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(MODULES) or 'none yet'}",
-              file=sys.stderr)
+        print(
+            f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(MODULES) or 'none yet'}",
+            file=sys.stderr,
+        )
         return 2
     print(f"machine: {machine_line()}")
     if not names:

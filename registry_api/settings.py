@@ -57,6 +57,11 @@ class FileSettings(BaseModel):
     chunk_bytes: int = 1024 * 1024
     presign_default_expiry_s: int = 300
     presign_max_expiry_s: int = 3600
+    rehash_every_download: bool = Field(
+        default=False,
+        description="Hash every download against the catalogue's SHA-256, not only the first download "
+        "of each stored object version (for stores whose bytes may change below their S3 API).",
+    )
 
 
 class AuthSettings(BaseModel):

@@ -11,6 +11,7 @@ import contextlib
 import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 import boto3
@@ -57,6 +58,7 @@ class ObjectInfo:
     etag: str
     content_type: str | None
     metadata: Mapping[str, str] = field(default_factory=dict)
+    last_modified: datetime | None = None
 
 
 class ObjectStream:
@@ -147,6 +149,7 @@ class Storage:
             etag=answer.get("ETag", ""),
             content_type=answer.get("ContentType"),
             metadata=answer.get("Metadata", {}),
+            last_modified=answer.get("LastModified"),
         )
         return ObjectStream(answer["Body"], info, length)
 

@@ -45,3 +45,8 @@ CREATE TABLE ddm_files (
     root_process_instance_id text
 );
 CREATE INDEX ix_ddm_files_entity ON ddm_files (entity, entity_id, field);
+
+--changeset registry-data-factory:ddm_files_verified_version
+-- The S3 version (ETag@Last-Modified) of each file last hashed against its checksum: downloads of
+-- that same version need not hash again (registry_api/files/content.py).
+ALTER TABLE ddm_files ADD COLUMN verified_version text;

@@ -38,6 +38,7 @@ ddm_files = Table(
     Column("field", Text),
     Column("attached_at", DateTime(timezone=True)),
     Column("root_process_instance_id", Text),
+    Column("verified_version", Text),  # the S3 object version last hashed against `checksum`
 )
 
 
@@ -58,6 +59,7 @@ class CatalogueEntry:
     field: str | None
     attached_at: datetime | None
     root_process_instance_id: str | None
+    verified_version: str | None = None
 
     @classmethod
     def from_row(cls, row: Row[tuple[object, ...]]) -> CatalogueEntry:

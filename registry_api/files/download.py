@@ -16,7 +16,7 @@ import json
 import logging
 import threading
 from collections import deque
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -40,8 +40,15 @@ def file_was_changed() -> ApiError:
     return ApiError(ErrorCode.FILE_WAS_CHANGED, "The stored file does not match its checksum")
 
 
-def verified_chunks(chunks: Iterator[bytes], expected_sha256: str, *, label: str) -> Iterator[bytes]:
-    """Pass ``chunks`` through, holding the last one back until the SHA-256 of all of them matches.
+def verified_chunks(
+    chunks: Iterator[bytes],
+    expected_sha256: str,
+    *,
+    label: str,
+    on_verified: Callable[[], None] | None = None,
+) -> Iterator[bytes]:
+    """Pass ``chunks`` through, holding the last one back until the SHA-256 of all of them matches
+    (then ``on_verified`` runs, before that last chunk is released).
 
     SHA-256 runs in a thread of its own (hashlib releases the GIL on big buffers), so hashing a
     chunk overlaps with reading the next one from S3 and with sending the previous one."""
@@ -57,6 +64,8 @@ def verified_chunks(chunks: Iterator[bytes], expected_sha256: str, *, label: str
     if actual != expected_sha256:
         log.error("FILE_WAS_CHANGED: %s does not match its catalogue checksum; transfer aborted", label)
         raise ContentChangedError(label)
+    if on_verified is not None:
+        on_verified()
     if pending is not None:
         yield pending
 

@@ -50,17 +50,9 @@ from starlette.responses import Response
 
 from registry_api.access import AccessPolicy, Identity
 from registry_api.errors import ApiError, ErrorCode
-from registry_api.files import conditional
 from registry_api.files.catalogue import CatalogueEntry, ddm_files, is_file_id
-from registry_api.files.download import (
-    ClosingStreamingResponse,
-    ContentChangedError,
-    base64_length,
-    file_was_changed,
-    json_body_chunks,
-    json_envelope,
-    verified_chunks,
-)
+from registry_api.files.content import ContentResponder
+from registry_api.files.download import file_was_changed
 from registry_api.files.names import content_disposition, new_short_name, sanitize_filename
 from registry_api.files.upload import MultipartFileReader, PayloadTooLargeError, boundary_of
 from registry_api.profiles import RoutePlan
@@ -84,14 +76,6 @@ _DRAIN_LIMIT = 16 * 1024 * 1024  # at most this much of a refused upload is read
 FileValue = FileRef | Mapping[str, Any] | Sequence[FileRef | Mapping[str, Any]] | None
 
 
-@dataclass(frozen=True)
-class _Representation:
-    json: bool
-    etag: str
-    length: int
-    headers: dict[str, str]
-
-
 class FileService:
     def __init__(
         self,
@@ -107,7 +91,7 @@ class FileService:
         self.engine = engine
         self.storage = storage
         self.access = access
-        self.chunk_bytes = settings.files.chunk_bytes
+        self._content = ContentResponder(settings.files, storage)
         self._tables: dict[str, Table] = {}
         self._hooked_engines: weakref.WeakSet[Engine] = weakref.WeakSet()
 
@@ -396,8 +380,9 @@ class FileService:
         ``table`` is the entity's Table, or its name (its key is then read once from the database)."""
         if not self._may_read(request, identity, _table_name(table), column):
             raise ApiError(ErrorCode.FORBIDDEN_OPERATION, "Reading this file is not allowed")
-        entry = self._bound_entry(self._engine(request), table, column, _entity_key(entity_id), file_id)
-        return self._respond(request, entry)
+        engine = self._engine(request)
+        entry = self._bound_entry(engine, table, column, _entity_key(entity_id), file_id)
+        return self._content.respond(request, entry, engine)
 
     def resolve_short_name(self, short_name: str, request: Request | None = None) -> CatalogueEntry:
         """The attached file behind a short link; 404 for unknown or not yet attached files."""
@@ -502,111 +487,6 @@ class FileService:
                 return None
             self._tables[table] = known
         return known
-
-    def _respond(self, request: Request, entry: CatalogueEntry) -> Response:
-        representation = self._representation(request, entry)
-        headers = representation.headers
-        if conditional.none_match(request.headers.get("if-none-match"), representation.etag):
-            return Response(status_code=304, headers=_validators_only(headers))
-        byte_range = None
-        if not representation.json and conditional.if_range_allows(
-            request.headers.get("if-range"), representation.etag
-        ):
-            try:
-                byte_range = conditional.parse_range(request.headers.get("range"), entry.size)
-            except conditional.RangeNotSatisfiableError:
-                raise ApiError(
-                    ErrorCode.RANGE_NOT_SATISFIABLE,
-                    "The requested range is outside the file",
-                    headers={"Content-Range": f"bytes */{entry.size}", **_validators_only(headers)},
-                ) from None
-        status = 200
-        if byte_range is not None:
-            status = 206
-            headers = {
-                **headers,
-                "Content-Range": byte_range.content_range(entry.size),
-                "Content-Length": str(byte_range.length),
-            }
-        if request.method == "HEAD":
-            return Response(status_code=status, headers=headers)  # from the catalogue alone
-        return self._body_response(entry, representation, status, headers, byte_range)
-
-    def _representation(self, request: Request, entry: CatalogueEntry) -> _Representation:
-        common = {"Vary": "Accept", "Cache-Control": "private", "X-Content-Type-Options": "nosniff"}
-        if conditional.wants_json(request.headers.get("accept")):
-            prefix, suffix = json_envelope(entry.checksum, entry.filename)
-            length = len(prefix) + base64_length(entry.size) + len(suffix)
-            etag = f'"{entry.checksum}-b64"'
-            headers = {
-                **common,
-                "ETag": etag,
-                "Content-Type": "application/json",
-                "Content-Length": str(length),
-                "Accept-Ranges": "none",
-            }
-            return _Representation(True, etag, length, headers)
-        etag = f'"{entry.checksum}"'
-        headers = {
-            **common,
-            "ETag": etag,
-            "Content-Type": entry.file_type,
-            "Content-Length": str(entry.size),
-            "Content-Disposition": content_disposition(entry.filename),
-            "Accept-Ranges": "bytes",
-        }
-        return _Representation(False, etag, entry.size, headers)
-
-    def _body_response(
-        self,
-        entry: CatalogueEntry,
-        representation: _Representation,
-        status: int,
-        headers: dict[str, str],
-        byte_range: conditional.ByteRange | None,
-    ) -> Response:
-        bounds = (byte_range.first, byte_range.last) if byte_range is not None else None
-        if entry.size == 0:
-            stream = None  # nothing to fetch; S3 would refuse a range over an empty object anyway
-        else:
-            try:
-                stream = self.storage.open(self.storage.registry_bucket, entry.id, bounds)
-            except ObjectNotFoundError:
-                log.error("catalogued file %s has no object in the registry bucket", entry.id)
-                raise _not_found() from None
-            if stream.info.size != entry.size:  # cheap up-front check: a replaced object
-                stream.close()
-                log.error(
-                    "FILE_WAS_CHANGED: %s has %d bytes, catalogue says %d",
-                    entry.id,
-                    stream.info.size,
-                    entry.size,
-                )
-                raise file_was_changed()
-        label = f"file {entry.id}"
-        # Base64 encodes groups of 3 bytes: reads of a multiple of 3 need no carry (no copies).
-        read_bytes = self.chunk_bytes
-        if representation.json:
-            read_bytes = max(3, read_bytes - read_bytes % 3)
-        content: Iterator[bytes]
-        if stream is None:
-            content = iter(())
-        elif byte_range is not None:
-            content = stream.iter_chunks(read_bytes)  # a part cannot be hashed against the whole
-        else:
-            content = verified_chunks(stream.iter_chunks(read_bytes), entry.checksum, label=label)
-
-        if representation.json:
-            prefix, suffix = json_envelope(entry.checksum, entry.filename)
-            content = json_body_chunks(prefix, content, suffix)
-        if byte_range is not None or entry.size > self.chunk_bytes:
-            return ClosingStreamingResponse(content, status_code=status, headers=headers)
-        # Small enough for one chunk: verify before the status line, so a mismatch is a clean 500.
-        try:
-            body = b"".join(content)
-        except ContentChangedError:
-            raise file_was_changed() from None
-        return Response(body, status_code=status, headers=headers)
 
 
 async def _drain(body: AsyncIterator[bytes], limit: int) -> None:
@@ -752,11 +632,6 @@ def _raise_first(missing: list[str], changed: list[str], taken: list[str]) -> No
             "A referenced file already belongs to another entity or field",
             details={"constraint": "ddm_files_single_binding", "fields": taken},
         )
-
-
-def _validators_only(headers: Mapping[str, str]) -> dict[str, str]:
-    keep = ("ETag", "Vary", "Cache-Control")
-    return {name: headers[name] for name in keep if name in headers}
 
 
 def _too_large(limit: int) -> ApiError:

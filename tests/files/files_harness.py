@@ -170,6 +170,7 @@ def make_files_app(
     access: AccessPolicy | None = None,
     max_upload_bytes: int = 8 * 1024 * 1024,
     chunk_bytes: int = 64 * 1024,
+    rehash_every_download: bool = False,
 ) -> tuple[FileService, Engine, Storage]:
     suffix = secrets.token_hex(4)
     s3_settings = S3Settings(
@@ -186,7 +187,10 @@ def make_files_app(
         api_root=API,
         s3=s3_settings,
         files=FileSettings(
-            max_upload_bytes=max_upload_bytes, chunk_bytes=chunk_bytes, presign_max_expiry_s=600
+            max_upload_bytes=max_upload_bytes,
+            chunk_bytes=chunk_bytes,
+            presign_max_expiry_s=600,
+            rehash_every_download=rehash_every_download,
         ),
     )
     storage = Storage(s3_settings)

@@ -72,15 +72,73 @@ def test_a_tampered_large_file_never_completes(files_app: FilesApp) -> None:
         entity_id, uploaded = upload_and_attach(client, data)
         tampered = bytearray(data)
         tampered[-1] ^= 0xFF  # same size: only the streamed hash can tell
-        files_app.s3_client.put_object(
-            Bucket=files_app.storage.registry_bucket, Key=uploaded["id"], Body=bytes(tampered)
-        )
+        put = files_app.s3_client.put_object
+        put(Bucket=files_app.storage.registry_bucket, Key=uploaded["id"], Body=bytes(tampered))
         url = f"{API}/files/dossier/{entity_id}/photo/{uploaded['id']}"
         for accept in ("*/*", "application/json"):
             with pytest.raises(httpx.RemoteProtocolError):  # fewer bytes than Content-Length, then closed
                 client.get(url, headers={"Accept": accept})
-        # the server is fine afterwards
-        assert client.get(url, headers={"Range": "bytes=0-9"}).content == bytes(tampered[:10])
+        # a range of it is no way around: the whole object is checked before any byte of a range
+        ranged = client.get(url, headers={"Range": "bytes=0-9"})
+        assert ranged.status_code == 500 and ranged.json()["code"] == "FILE_WAS_CHANGED"
+        # the original bytes back in place: delivered again
+        put(Bucket=files_app.storage.registry_bucket, Key=uploaded["id"], Body=data)
+        assert client.get(url, headers={"Range": "bytes=0-9"}).content == data[:10]
+        assert client.get(url).content == data
+
+
+def test_a_verified_file_replaced_through_s3_is_checked_again(files_app: FilesApp) -> None:
+    data = os.urandom(4 * CHUNK)
+    with files_app.client() as client:
+        entity_id, uploaded = upload_and_attach(client, data)
+        url = f"{API}/files/dossier/{entity_id}/photo/{uploaded['id']}"
+        assert client.get(url).content == data  # hashed and found intact: this version is trusted now
+        assert client.get(url, headers={"Range": "bytes=5-9"}).content == data[5:10]
+        tampered = bytes([data[0] ^ 0xFF]) + data[1:]
+        files_app.s3_client.put_object(
+            Bucket=files_app.storage.registry_bucket, Key=uploaded["id"], Body=tampered
+        )  # a new object version: new ETag, new Last-Modified
+        with pytest.raises(httpx.RemoteProtocolError):
+            client.get(url)
+        ranged = client.get(url, headers={"Range": "bytes=0-9"})
+        assert ranged.status_code == 500 and ranged.json()["code"] == "FILE_WAS_CHANGED"
+
+
+def _corrupt_below_s3(s3: EmbeddedS3, bucket: str, key: str) -> None:
+    """Flip one byte of the stored file in place: what the S3 API reports (ETag, Last-Modified)
+    stays the same, like bit rot or an edit on the storage node's disk."""
+    with (s3.objects_dir / bucket / key).open("r+b") as stored:
+        stored.seek(CHUNK + 1)
+        byte = stored.read(1)
+        stored.seek(CHUNK + 1)
+        stored.write(bytes([byte[0] ^ 0xFF]))
+
+
+def test_by_default_a_verified_version_is_not_hashed_again(files_app: FilesApp, s3: EmbeddedS3) -> None:
+    # The documented trade-off of files.rehash_every_download=false (docs/files.md "Integrity").
+    data = os.urandom(4 * CHUNK)
+    with files_app.client() as client:
+        entity_id, uploaded = upload_and_attach(client, data)
+        url = f"{API}/files/dossier/{entity_id}/photo/{uploaded['id']}"
+        assert client.get(url).content == data
+        _corrupt_below_s3(s3, files_app.storage.registry_bucket, uploaded["id"])
+        served = client.get(url).content
+        assert served != data and len(served) == len(data)
+
+
+def test_rehash_every_download_catches_changes_below_s3(database_url: str, s3: EmbeddedS3) -> None:
+    apply_platform_sql(database_url)
+    service, engine, storage = make_files_app(database_url, s3, rehash_every_download=True)
+    with LoopbackServer(build_app(service, engine)) as server, httpx.Client(base_url=server.url) as client:
+        entity_id, uploaded = upload_and_attach(client, os.urandom(4 * CHUNK))
+        url = f"{API}/files/dossier/{entity_id}/photo/{uploaded['id']}"
+        assert hashlib.sha256(client.get(url).content).hexdigest() == uploaded["checksum"]
+        _corrupt_below_s3(s3, storage.registry_bucket, uploaded["id"])
+        with pytest.raises(httpx.RemoteProtocolError):
+            client.get(url)
+        ranged = client.get(url, headers={"Range": "bytes=0-9"})
+        assert ranged.status_code == 500 and ranged.json()["code"] == "FILE_WAS_CHANGED"
+    engine.dispose()
 
 
 def test_clients_leaving_mid_download_do_not_disturb_the_server(files_app: FilesApp) -> None:

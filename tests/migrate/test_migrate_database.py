@@ -20,11 +20,13 @@ from typer.testing import CliRunner
 from codegen.cli import app
 from codegen.migrate import MigrationError, MigrationLockedError, MigrationReport, migrate
 from codegen.migrate.changelog import ADVISORY_LOCK_KEY, changelog_lock
+from codegen.migrate.platform import platform_changesets
 from codegen.reader import read_regulation
 from schemas.regulation import Regulation
 
 REPO = Path(__file__).resolve().parents[2]
 NOT_PUB = "!pub"  # the training registry's dictionary load needs the reference platform's procedures
+USER_CHANGESETS = 8  # examples/user's own changesets
 
 
 @pytest.fixture
@@ -102,8 +104,9 @@ def test_training_registry_migrates(training: Path, engine: Engine) -> None:
         assert {c.output_name for c in sc.columns} | {f.alias for f in sc.functions} <= view_columns
     # 13 regulation changesets minus the pub one, plus the platform bootstrap (incl. "subject")
     rows = changelog_rows(engine)
-    assert len(rows) == 12 + 4 and all(r.exectype == "EXECUTED" for r in rows)
-    assert [r.orderexecuted for r in rows] == list(range(1, 17))
+    expected = 12 + len(platform_changesets(regulation))
+    assert len(rows) == expected and all(r.exectype == "EXECUTED" for r in rows)
+    assert [r.orderexecuted for r in rows] == list(range(1, expected + 1))
 
     with engine.begin() as connection:
         koatuu = "INSERT INTO koatuu (code, level1, level2, type, name) VALUES (:c, :l1, :l2, :t, :n)"
@@ -116,13 +119,14 @@ def test_training_registry_migrates(training: Path, engine: Engine) -> None:
 
 
 def test_platform_procedures_fail_clearly_without_contexts(training: Path, engine: Engine) -> None:
+    regulation = read(training)
     with pytest.raises(MigrationError) as raised:
-        migrate(read(training), engine)
+        migrate(regulation, engine)
     message = str(raised.value)
     assert "'load data to dictionaries'" in message and "populateDictionaries.xml" in message
     assert "p_load_table_from_csv" in message and "--contexts" in message
     # what ran before it stays applied; the failing changeset is not recorded
-    assert len(changelog_rows(engine)) == 16
+    assert len(changelog_rows(engine)) == 12 + len(platform_changesets(regulation))
 
 
 def test_user_example_has_file_columns(engine: Engine) -> None:
@@ -328,11 +332,12 @@ def test_concurrent_migrators_wait_for_each_other_and_apply_everything_once(data
     assert failures == [] and len(reports) == 2
 
     executed = [ref for report in reports for ref in report.executed]
-    assert len(executed) == len(set(executed)) == 3 + 8  # platform + regulation, each applied by one only
+    expected = len(platform_changesets(regulation)) + USER_CHANGESETS
+    assert len(executed) == len(set(executed)) == expected  # each applied by one migrator only
     engine = sa.create_engine(database_url)
     try:
         recorded = Counter((r.id, r.author, r.filename) for r in changelog_rows(engine))
-        assert len(recorded) == 11 and set(recorded.values()) == {1}
+        assert len(recorded) == expected and set(recorded.values()) == {1}
         assert scalar(engine, "SELECT locked FROM databasechangeloglock") is False
     finally:
         engine.dispose()
@@ -370,12 +375,13 @@ def test_cli_waits_as_long_as_told(engine: Engine) -> None:
 
 def test_dry_run_prints_sql_and_touches_nothing(engine: Engine) -> None:
     out = io.StringIO()
-    report = migrate(read(REPO / "examples" / "user"), engine, dry_run=True, out=out)
+    regulation = read(REPO / "examples" / "user")
+    report = migrate(regulation, engine, dry_run=True, out=out)
     printed = out.getvalue()
     assert "-- changeset data-model/createTables.xml::table user::registry owner" in printed
     assert 'CREATE TABLE "user" (' in printed and '"photo" type_file' in printed
     assert "CREATE TYPE type_file" in printed  # the platform bootstrap is part of the plan
-    assert report.dry_run and len(report.executed) == 3 + 8  # platform + regulation
+    assert report.dry_run and len(report.executed) == len(platform_changesets(regulation)) + USER_CHANGESETS
     assert sa.inspect(engine).get_table_names() == []
 
 
@@ -391,7 +397,8 @@ def test_cli_migrates_from_the_environment(engine: Engine, monkeypatch: pytest.M
     monkeypatch.setenv("REGISTRY_DATABASE__URL", engine.url.render_as_string(hide_password=False))
     result = CliRunner().invoke(app, ["migrate", str(REPO / "examples" / "user")])
     assert result.exit_code == 0, result.output
-    assert "applied 11 new" in result.output
+    applied = len(platform_changesets(read(REPO / "examples" / "user"))) + USER_CHANGESETS
+    assert f"applied {applied} new" in result.output
 
 
 def test_every_extension_tag_of_the_reference_corpus(

@@ -1,0 +1,227 @@
+"""The answer of ``GET|HEAD /files/{entity}/{entityId}/{field}/{fileId}`` for a catalogued file:
+representation (raw or Base64 JSON), validators, ranges and verified delivery.
+
+Integrity: an object is delivered as a success only once its bytes have been hashed against the
+catalogue's SHA-256. The *version* of the object that was hashed (its S3 ETag and Last-Modified) is
+then recorded in the catalogue, and later downloads of that same version stream without hashing
+again; any write through S3 gives the object a new version, so a replaced object is hashed (and
+refused) again. ``files.rehash_every_download`` hashes every download instead, for stores whose
+bytes may change below their own API (see docs/files.md "Integrity").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.requests import Request
+from starlette.responses import Response
+
+from registry_api.errors import ApiError, ErrorCode
+from registry_api.files import conditional
+from registry_api.files.catalogue import CatalogueEntry, ddm_files
+from registry_api.files.download import (
+    ClosingStreamingResponse,
+    ContentChangedError,
+    base64_length,
+    file_was_changed,
+    json_body_chunks,
+    json_envelope,
+    verified_chunks,
+)
+from registry_api.files.names import content_disposition
+from registry_api.settings import FileSettings
+from registry_api.storage import ObjectInfo, ObjectNotFoundError, ObjectStream, Storage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Representation:
+    json: bool
+    etag: str
+    length: int
+    headers: dict[str, str]
+
+
+class ContentResponder:
+    """Builds the file endpoint's responses from a catalogue entry and the registry bucket."""
+
+    def __init__(self, settings: FileSettings, storage: Storage) -> None:
+        self.storage = storage
+        self.chunk_bytes = settings.chunk_bytes
+        self.rehash_every_download = settings.rehash_every_download
+
+    def respond(self, request: Request, entry: CatalogueEntry, engine: Engine) -> Response:
+        representation = _representation(request, entry)
+        headers = representation.headers
+        if conditional.none_match(request.headers.get("if-none-match"), representation.etag):
+            return Response(status_code=304, headers=_validators_only(headers))
+        byte_range = None
+        if not representation.json and conditional.if_range_allows(
+            request.headers.get("if-range"), representation.etag
+        ):
+            try:
+                byte_range = conditional.parse_range(request.headers.get("range"), entry.size)
+            except conditional.RangeNotSatisfiableError:
+                raise ApiError(
+                    ErrorCode.RANGE_NOT_SATISFIABLE,
+                    "The requested range is outside the file",
+                    headers={"Content-Range": f"bytes */{entry.size}", **_validators_only(headers)},
+                ) from None
+        status = 200
+        if byte_range is not None:
+            status = 206
+            headers = {
+                **headers,
+                "Content-Range": byte_range.content_range(entry.size),
+                "Content-Length": str(byte_range.length),
+            }
+        if request.method == "HEAD":
+            return Response(status_code=status, headers=headers)  # from the catalogue alone
+        return self._body_response(entry, engine, representation, status, headers, byte_range)
+
+    def _body_response(
+        self,
+        entry: CatalogueEntry,
+        engine: Engine,
+        representation: _Representation,
+        status: int,
+        headers: dict[str, str],
+        byte_range: conditional.ByteRange | None,
+    ) -> Response:
+        # Base64 encodes groups of 3 bytes: reads of a multiple of 3 need no carry (no copies).
+        read_bytes = self.chunk_bytes
+        if representation.json:
+            read_bytes = max(3, read_bytes - read_bytes % 3)
+        content: Iterator[bytes]
+        if entry.size == 0:
+            content = iter(())  # nothing to fetch; S3 would refuse a range over an empty object anyway
+        elif byte_range is not None:
+            bounds = (byte_range.first, byte_range.last)
+            content = self._open_range(entry, engine, bounds).iter_chunks(read_bytes)
+        else:
+            stream = self._open(entry, None)
+            content = stream.iter_chunks(read_bytes)
+            if not self._trusted(entry, stream.info):
+                record = self._recorder(engine, entry.id, version_of(stream.info))
+                label = f"file {entry.id}"
+                content = verified_chunks(content, entry.checksum, label=label, on_verified=record)
+
+        if representation.json:
+            prefix, suffix = json_envelope(entry.checksum, entry.filename)
+            content = json_body_chunks(prefix, content, suffix)
+        if byte_range is not None or entry.size > self.chunk_bytes:
+            return ClosingStreamingResponse(content, status_code=status, headers=headers)
+        # Small enough for one chunk: verify before the status line, so a mismatch is a clean 500.
+        try:
+            body = b"".join(content)
+        except ContentChangedError:
+            raise file_was_changed() from None
+        return Response(body, status_code=status, headers=headers)
+
+    def _open(self, entry: CatalogueEntry, bounds: tuple[int, int] | None) -> ObjectStream:
+        try:
+            stream = self.storage.open(self.storage.registry_bucket, entry.id, bounds)
+        except ObjectNotFoundError:
+            log.error("catalogued file %s has no object in the registry bucket", entry.id)
+            raise ApiError(ErrorCode.NOT_FOUND, "No such file") from None
+        if stream.info.size != entry.size:  # cheap up-front check: a replaced object
+            stream.close()
+            log.error(
+                "FILE_WAS_CHANGED: %s has %d bytes, catalogue says %d", entry.id, stream.info.size, entry.size
+            )
+            raise file_was_changed()
+        return stream
+
+    def _open_range(self, entry: CatalogueEntry, engine: Engine, bounds: tuple[int, int]) -> ObjectStream:
+        """A part cannot be checked against the hash of the whole: an object version not yet
+        verified is read (and hashed) whole first, before any byte of the range is sent."""
+        stream = self._open(entry, bounds)
+        if self._trusted(entry, stream.info):
+            return stream
+        stream.close()
+        verified = self._verify_whole(entry, engine)
+        stream = self._open(entry, bounds)
+        if version_of(stream.info) != verified:  # replaced between the two reads
+            stream.close()
+            raise file_was_changed()
+        return stream
+
+    def _verify_whole(self, entry: CatalogueEntry, engine: Engine) -> str:
+        """Hash the whole object; its version once it matches the catalogue, else FILE_WAS_CHANGED."""
+        stream = self._open(entry, None)
+        digest = hashlib.sha256()
+        for chunk in stream.iter_chunks(self.chunk_bytes):
+            digest.update(chunk)
+        if digest.hexdigest() != entry.checksum:
+            log.error("FILE_WAS_CHANGED: file %s does not match its catalogue checksum", entry.id)
+            raise file_was_changed()
+        version = version_of(stream.info)
+        self._recorder(engine, entry.id, version)()
+        return version
+
+    def _trusted(self, entry: CatalogueEntry, info: ObjectInfo) -> bool:
+        """This very object version was hashed and matched before (and re-hashing is not forced)."""
+        if self.rehash_every_download or entry.verified_version is None:
+            return False
+        return entry.verified_version == version_of(info)
+
+    def _recorder(self, engine: Engine, file_id: str, version: str) -> Callable[[], None]:
+        def record() -> None:
+            if self.rehash_every_download or not version:
+                return
+            try:
+                with engine.begin() as connection:
+                    connection.execute(
+                        update(ddm_files).where(ddm_files.c.id == file_id).values(verified_version=version)
+                    )
+            except SQLAlchemyError as error:  # only costs a re-hash on the next download
+                log.warning("could not record the verified version of file %s: %s", file_id, error)
+
+        return record
+
+
+def version_of(info: ObjectInfo) -> str:
+    """What identifies one stored version of an object: S3 gives every write a new ETag or
+    Last-Modified. Empty when the store reports neither (then nothing is ever trusted)."""
+    if not info.etag and info.last_modified is None:
+        return ""
+    modified = info.last_modified.isoformat() if info.last_modified is not None else ""
+    return f"{info.etag}@{modified}"
+
+
+def _representation(request: Request, entry: CatalogueEntry) -> _Representation:
+    common = {"Vary": "Accept", "Cache-Control": "private", "X-Content-Type-Options": "nosniff"}
+    if conditional.wants_json(request.headers.get("accept")):
+        prefix, suffix = json_envelope(entry.checksum, entry.filename)
+        length = len(prefix) + base64_length(entry.size) + len(suffix)
+        etag = f'"{entry.checksum}-b64"'
+        headers = {
+            **common,
+            "ETag": etag,
+            "Content-Type": "application/json",
+            "Content-Length": str(length),
+            "Accept-Ranges": "none",
+        }
+        return _Representation(True, etag, length, headers)
+    etag = f'"{entry.checksum}"'
+    headers = {
+        **common,
+        "ETag": etag,
+        "Content-Type": entry.file_type,
+        "Content-Length": str(entry.size),
+        "Content-Disposition": content_disposition(entry.filename),
+        "Accept-Ranges": "bytes",
+    }
+    return _Representation(False, etag, entry.size, headers)
+
+
+def _validators_only(headers: Mapping[str, str]) -> dict[str, str]:
+    keep = ("ETag", "Vary", "Cache-Control")
+    return {name: headers[name] for name in keep if name in headers}
