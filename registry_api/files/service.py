@@ -19,7 +19,6 @@ from typing import Any
 import anyio
 import anyio.from_thread
 import anyio.lowlevel
-import filetype
 from fastapi import APIRouter
 from sqlalchemy import (
     Column,
@@ -50,10 +49,12 @@ from starlette.responses import Response
 
 from registry_api.access import AccessPolicy, Identity
 from registry_api.errors import ApiError, ErrorCode
+from registry_api.files.adoption import catalogue_staged, measure_staged
 from registry_api.files.catalogue import CatalogueEntry, ddm_files, is_file_id
 from registry_api.files.content import ContentResponder
 from registry_api.files.download import file_was_changed
 from registry_api.files.names import content_disposition, new_short_name, sanitize_filename
+from registry_api.files.sniffing import SNIFF_BYTES, detect_file_type
 from registry_api.files.upload import MultipartFileReader, PayloadTooLargeError, boundary_of
 from registry_api.profiles import RoutePlan
 from registry_api.settings import Settings
@@ -66,8 +67,6 @@ __all__ = ["ROOT_PROCESS_HEADER", "FileService", "FileValue"]
 log = logging.getLogger(__name__)
 
 ROOT_PROCESS_HEADER = "X-Source-Root-Business-Process-Instance-Id"
-OCTET_STREAM = "application/octet-stream"
-_SNIFF_BYTES = 8192
 _MULTIPART_OVERHEAD = 64 * 1024  # boundaries and part headers around the file in a multipart body
 _BODY_BLOCK = 1024 * 1024  # request body handed to the upload thread in blocks of about this size
 _COPIES_KEY = "registry_api.files.copies"  # Connection.info: registry objects this transaction made
@@ -166,7 +165,7 @@ class FileService:
         limit = self.settings.files.max_upload_bytes
         engine = engine or self._engine()
         filename = sanitize_filename(reader.open())
-        file_type = detect_file_type(reader.peek(_SNIFF_BYTES))
+        file_type = detect_file_type(reader.peek(SNIFF_BYTES))
         file_id = str(uuid.uuid4())
         key = staging_key(file_id, root_process_id)
         bucket = self.storage.staging_bucket
@@ -238,7 +237,8 @@ class FileService:
         Raises 400 FILE_NOT_FOUND (field names in ``details``) for files not staged, 409
         FILE_WAS_CHANGED for a checksum that is not the file's, 409 CONSTRAINT_ERROR for a file
         bound to another entity or field. Objects copied into the registry bucket are removed again
-        when this call fails or the caller's transaction rolls back.
+        when this call fails or the caller's transaction rolls back. With ``root_process_id``, a file
+        a business process staged itself (no catalogue row yet) is adopted (``files/adoption.py``).
         """
         refs = [(column, ref) for column, value in values.items() for ref in _file_refs(value)]
         if not refs:
@@ -262,6 +262,18 @@ class FileService:
         for column, ref in refs:
             field = to_camel(column)
             entry = entries.get(_canonical_id(ref.id)) if is_file_id(ref.id) else None
+            if entry is None and root_process_id and is_file_id(ref.id):
+                # staged by a business process itself, not through POST /files: adopt it
+                file_id = _canonical_id(ref.id)
+                key = staging_key(file_id, root_process_id)
+                staged = measure_staged(self.storage, key, self.settings.files.chunk_bytes)
+                if staged is not None and staged.sha256 != ref.checksum:
+                    _add_once(changed, field)
+                    continue
+                if staged is not None:
+                    bucket = self.storage.staging_bucket
+                    entry = catalogue_staged(connection, file_id, key, bucket, staged, root_process_id)
+                    entries[file_id] = entry
             if entry is None:
                 _add_once(missing, field)
                 continue
@@ -502,26 +514,6 @@ async def _drain(body: AsyncIterator[bytes], limit: int) -> None:
 
 def _forget_copies(connection: Connection) -> None:
     connection.info.pop(_COPIES_KEY, None)
-
-
-def detect_file_type(head: bytes) -> str:
-    """The content type from the file's first bytes (magic numbers); never the client's claim."""
-    kind = filetype.guess(head) if head else None
-    if kind is not None:
-        return str(kind.mime)
-    return "text/plain" if _looks_like_text(head) else OCTET_STREAM
-
-
-def _looks_like_text(head: bytes) -> bool:
-    if not head or b"\x00" in head:
-        return False
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as error:
-        # the sniffed window may cut a multi-byte character at its end
-        if error.start < len(head) - 3:
-            return False
-    return True
 
 
 def staging_key(file_id: str, root_process_id: str | None) -> str:

@@ -87,7 +87,9 @@ def test_ports_are_local_and_distinct(services: dict[str, dict[str, Any]]) -> No
     host_ports = [port.split(":")[1] for port in published]
     assert len(host_ports) == len(set(host_ports))
     assert [services[name]["ports"] for name in PROFILES] == [
-        ["127.0.0.1:8000:8000"], ["127.0.0.1:8001:8000"], ["127.0.0.1:8002:8000"]
+        ["127.0.0.1:8000:8000"],
+        ["127.0.0.1:8001:8000"],
+        ["127.0.0.1:8002:8000"],
     ]
 
 

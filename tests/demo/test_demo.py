@@ -198,8 +198,10 @@ def test_demo_serves_what_it_prints_and_stops_cleanly(tmp_path: Path) -> None:
         user = json.loads(read_user)
         assert user["name"] == samples.USER_NAME
         assert user["photo"]["checksum"] == samples.PHOTO.checksum
-        assert [d["checksum"] for d in user["documents"]] == [samples.PASSPORT.checksum,
-                                                              samples.RESIDENCE.checksum]
+        assert [d["checksum"] for d in user["documents"]] == [
+            samples.PASSPORT.checksum,
+            samples.RESIDENCE.checksum,
+        ]
 
         document = json.loads(as_json)
         assert base64.b64decode(document["content"]) == samples.PASSPORT.content

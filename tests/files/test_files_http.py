@@ -294,6 +294,56 @@ def test_business_process_staging(files_app: FilesApp) -> None:
         assert bad.status_code == 400
 
 
+def test_files_a_business_process_staged_itself_are_adopted(files_app: FilesApp) -> None:
+    """The reference platform's business processes put files into staging themselves (key
+    process/<root>/<id>, the name in user metadata) and never call POST /files."""
+    root = "proc-2024"
+    header = {"X-Source-Root-Business-Process-Instance-Id": root}
+    staging = files_app.storage.staging_bucket
+
+    def stage(file_id: str, content: bytes) -> dict[str, str]:
+        files_app.s3_client.put_object(
+            Bucket=staging,
+            Key=f"process/{root}/{file_id}",
+            Body=content,
+            ContentType="application/octet-stream",  # not trusted: the type comes from the bytes
+            Metadata={"id": file_id, "filename": quote(PASSPORT), "checksum": "not read"},
+        )
+        return {"id": file_id, "checksum": hashlib.sha256(content).hexdigest()}
+
+    with files_app.client() as client:
+        staged = stage("0b9c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d", PDF)
+        without_header = client.post(f"{API}/dossier", json={"photo": staged})
+        assert without_header.status_code == 400 and without_header.json()["code"] == "FILE_NOT_FOUND"
+
+        wrong = {**staged, "checksum": hashlib.sha256(b"other").hexdigest()}
+        changed = client.post(f"{API}/dossier", json={"photo": wrong}, headers=header)
+        assert changed.status_code == 409 and changed.json()["code"] == "FILE_WAS_CHANGED"
+
+        failed = client.post(
+            f"{API}/dossier", json={"title": "fail after attach", "photo": staged}, headers=header
+        )
+        assert failed.status_code == 409
+        assert all(str(row["id"]) != staged["id"] for row in files_app.catalogue_rows())  # rolled back
+
+        created = client.post(f"{API}/dossier", json={"photo": staged}, headers=header)
+        assert created.status_code == 201, created.text
+        url = f"{API}/files/dossier/{created.json()['id']}/photo/{staged['id']}"
+        raw = client.get(url)
+        assert raw.content == PDF and raw.headers["content-type"] == "application/pdf"
+        assert f"filename*=UTF-8''{quote(PASSPORT)}" in raw.headers["content-disposition"]
+        row = next(r for r in files_app.catalogue_rows() if str(r["id"]) == staged["id"])
+        assert (row["size"], row["checksum"], row["root_process_instance_id"]) == (
+            len(PDF),
+            staged["checksum"],
+            root,
+        )
+
+        gone = {"id": "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f", "checksum": staged["checksum"]}
+        missing = client.post(f"{API}/dossier", json={"photo": gone}, headers=header)
+        assert missing.status_code == 400 and missing.json()["details"] == ["photo"]
+
+
 def test_upload_over_the_limit_leaves_nothing(files_app: FilesApp) -> None:
     limit = files_app.service.settings.files.max_upload_bytes
     big = b"\x00" * (limit + 1)

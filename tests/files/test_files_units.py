@@ -23,7 +23,7 @@ from registry_api.files.download import (
     verified_chunks,
 )
 from registry_api.files.names import ascii_fallback, content_disposition, sanitize_filename
-from registry_api.files.service import detect_file_type
+from registry_api.files.sniffing import detect_file_type
 
 
 @pytest.mark.parametrize(
