@@ -11,7 +11,6 @@ bytes may change below their own API (see docs/files.md "Integrity").
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -157,14 +156,14 @@ class ContentResponder:
     def _verify_whole(self, entry: CatalogueEntry, engine: Engine) -> str:
         """Hash the whole object; its version once it matches the catalogue, else FILE_WAS_CHANGED."""
         stream = self._open(entry, None)
-        digest = hashlib.sha256()
-        for chunk in stream.iter_chunks(self.chunk_bytes):
-            digest.update(chunk)
-        if digest.hexdigest() != entry.checksum:
-            log.error("FILE_WAS_CHANGED: file %s does not match its catalogue checksum", entry.id)
-            raise file_was_changed()
         version = version_of(stream.info)
-        self._recorder(engine, entry.id, version)()
+        record = self._recorder(engine, entry.id, version)
+        chunks = stream.iter_chunks(self.chunk_bytes)
+        try:
+            for _ in verified_chunks(chunks, entry.checksum, label=f"file {entry.id}", on_verified=record):
+                pass
+        except ContentChangedError:
+            raise file_was_changed() from None
         return version
 
     def _trusted(self, entry: CatalogueEntry, info: ObjectInfo) -> bool:
