@@ -44,14 +44,32 @@ QUERY = (
 
 
 def serve_generated(out_dir: str, database_url: str, port: int) -> None:
+    """The generated service as ``serve --dev-auth`` builds it: every request's token is verified."""
     import uvicorn
 
-    from codegen.commands.generate import import_generated
-    from registry_api.settings import DatabaseSettings, Settings
+    from registry_api.deploy import build_app, load_generated
+    from registry_api.settings import Settings
 
-    generated = import_generated(Path(out_dir))
-    app = generated.create_app(Settings(database=DatabaseSettings(url=database_url, pool_size=THREADS)))
+    settings = Settings.model_validate(
+        {
+            "data_dir": str(Path(out_dir) / "var"),
+            "database": {"url": database_url, "pool_size": THREADS},
+            "auth": {"dev_auth": True},
+        }
+    )
+    app = build_app(settings, load_generated(Path(out_dir)))
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+def officer_token(out_dir: str) -> str:
+    from rbac.devkeys import dev_signing_key, mint_token
+    from rbac.keys import realm
+    from registry_api.settings import AuthSettings
+
+    auth = AuthSettings()
+    issuer = realm(auth.keycloak_url, auth.officer_realm).issuer
+    key = dev_signing_key(Path(out_dir) / "var")
+    return mint_token(key, issuer=issuer, roles=["officer"], subject="bench", ttl_s=7200)
 
 
 def serve_baseline(conninfo: str, port: int) -> None:
@@ -105,14 +123,14 @@ def running(target: Callable[..., None], *args: Any, port: int) -> Iterator[str]
 # Load
 
 
-def load(url: str, total: int, threads: int = THREADS) -> float:
+def load(url: str, total: int, threads: int = THREADS, token: str = "") -> float:
     """Requests per second for ``total`` GETs of ``url`` from ``threads`` keep-alive clients."""
     remaining = iter(range(total))
     lock = threading.Lock()
     failures: list[int] = []
 
     def worker() -> None:
-        with httpx.Client(timeout=10) as client:
+        with httpx.Client(timeout=10, headers={"X-Access-Token": token}) as client:
             while True:
                 with lock:
                     if next(remaining, None) is None:
@@ -133,9 +151,9 @@ def load(url: str, total: int, threads: int = THREADS) -> float:
     return total / elapsed
 
 
-def measure(url: str) -> float:
-    load(url, WARMUP)
-    return load(url, REQUESTS)
+def measure(url: str, token: str = "") -> float:
+    load(url, WARMUP, token=token)
+    return load(url, REQUESTS, token=token)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -188,8 +206,9 @@ def main() -> str:
             generated: list[float] = []
             baseline: list[float] = []
             for _ in range(ROUNDS):
+                token = officer_token(out_dir)
                 with running(serve_generated, out_dir, url, port=free_port()) as base:
-                    generated.append(measure(f"{base}/api/data-factory/laboratory/{lab_id}"))
+                    generated.append(measure(f"{base}/api/data-factory/laboratory/{lab_id}", token))
                 with running(serve_baseline, conninfo, port=free_port()) as base:
                     baseline.append(measure(f"{base}/laboratory/{lab_id}"))
         finally:

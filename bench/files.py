@@ -1,8 +1,10 @@
 """File downloads through the API against a direct boto3 GET, and the server's memory while moving
 big files.
 
-One run starts an embedded PostgreSQL and a nanio S3 server, then the file service under uvicorn in a
-*separate process* (so its memory can be sampled from /proc), and measures:
+One run generates the ``user`` example, starts an embedded PostgreSQL and a nanio S3 server, then the
+service (built by ``registry_api.deploy.build_app`` as ``serve`` builds it, development tokens verified
+on every request) under uvicorn in a *separate process* (so its memory can be sampled from /proc), and
+measures (files are attached to ``user.photo``):
 
 * a 256 MiB file downloaded raw and as Base64 JSON through the API, next to a direct boto3 GET of
   the same object from the same nanio (median of seven interleaved rounds; every variant reads the
@@ -35,73 +37,46 @@ from typing import Any
 
 import httpx
 import urllib3
-from fastapi import Request  # module level: FastAPI resolves route annotations here
-from fastapi.responses import Response
 
 API = "/api/data-factory"
 MIB = 1024 * 1024
 BOUNDARY = b"benchBOUNDARY7MA4YWxkTrZu0gW"
-PLATFORM_SQL = Path(__file__).resolve().parents[1] / "codegen" / "migrate" / "platform.sql"
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "user"
 RUNS = 7  # rounds of the 256 MiB downloads; medians are reported
-TABLE_DDL = "CREATE TABLE bench_file (id uuid PRIMARY KEY, content type_file)"
+WRITE_HEADERS = {
+    "X-Source-System": "bench",
+    "X-Source-Application": "bench",
+    "X-Source-Business-Process": "bench",
+}
 
 
 # --- the server process ----------------------------------------------------------------------------
 
 
 def serve(config: dict[str, Any]) -> None:
-    """Child process: the file service's router plus a create and a content route for ``bench_file``."""
-    import uuid
-
+    """Child process: the generated ``user`` registry, internal profile, development tokens."""
     import uvicorn
-    from fastapi import FastAPI
-    from pydantic import SecretStr
-    from sqlalchemy import Column, MetaData, Table, Uuid, create_engine, insert
 
-    from registry_api.access import AllowAll, Identity
-    from registry_api.files import FileService
-    from registry_api.problems import install_problem_handlers
-    from registry_api.profiles import SERVE_EVERYTHING
-    from registry_api.settings import FileSettings, S3Settings, Settings
-    from registry_api.storage import Storage
-    from registry_api.types import FileType
+    from registry_api.deploy import build_app, load_generated
+    from registry_api.settings import Settings
 
-    s3 = S3Settings(
-        endpoint_url=config["endpoint_url"],
-        access_key=config["access_key"],
-        secret_key=SecretStr(config["secret_key"]),
-        read_timeout_s=120,
+    settings = Settings.model_validate(
+        {
+            "data_dir": config["data_dir"],
+            "database": {"url": config["database_url"]},
+            "s3": {
+                "endpoint_url": config["endpoint_url"],
+                "access_key": config["access_key"],
+                "secret_key": config["secret_key"],
+                "read_timeout_s": 120,
+                "create_buckets": True,
+            },
+            "files": {"max_upload_bytes": 2 * 1024 * MIB, "chunk_bytes": config.get("chunk_bytes", MIB)},
+            "auth": {"dev_auth": True},
+        }
     )
-    files = FileSettings(max_upload_bytes=2 * 1024 * MIB, chunk_bytes=config.get("chunk_bytes", MIB))
-    settings = Settings(api_root=API, s3=s3, files=files)
-    engine = create_engine(config["database_url"])
-    storage = Storage(s3)
-    storage.ensure_buckets()
-    service = FileService(settings, engine, storage, access=AllowAll())
-    table = Table(
-        "bench_file",
-        MetaData(),
-        Column("id", Uuid(as_uuid=False), primary_key=True),
-        Column("content", FileType),
-    )
-    identity = Identity(subject="bench", realm="officer-portal", roles=frozenset({"officer"}))
-
-    app = FastAPI()
-    install_problem_handlers(app)
-    app.include_router(service.router(SERVE_EVERYTHING, identity=lambda: identity), prefix=API)
-
-    @app.post(f"{API}/bench-file", status_code=201)
-    def create(body: dict[str, Any]) -> dict[str, str]:
-        entity_id = str(uuid.uuid4())
-        with engine.begin() as connection:
-            service.attach(connection, table, entity_id, {"content": body["content"]})
-            connection.execute(insert(table).values(id=entity_id, content=body["content"]))
-        return {"id": entity_id}
-
-    @app.get(f"{API}/files/bench-file/{{entity_id}}/content/{{file_id}}")
-    def content(entity_id: str, file_id: str, request: Request) -> Response:
-        return service.serve(request, table, "content", entity_id, file_id, identity)
-
+    app = build_app(settings, load_generated(Path(config["out_dir"])))
+    storage = app.state.runtime.files.storage
     # uvicorn[standard]: httptools + uvloop, what `serve` picks by default too ("auto").
     uvicorn.run(
         bare_relay(storage, app),
@@ -200,17 +175,18 @@ def upload(client: httpx.Client, size: int, name: str) -> dict[str, Any]:
 
 
 def attach(client: httpx.Client, uploaded: dict[str, Any]) -> str:
-    content = {"id": uploaded["id"], "checksum": uploaded["checksum"]}
-    response = client.post(f"{API}/bench-file", json={"content": content})
+    photo = {"id": uploaded["id"], "checksum": uploaded["checksum"]}
+    response = client.post(f"{API}/user", json={"name": "Bench", "photo": photo}, headers=WRITE_HEADERS)
     response.raise_for_status()
     return str(response.json()["id"])
 
 
-def timed_download(pool: urllib3.PoolManager, url: str, accept: str) -> tuple[float, int]:
+def timed_download(pool: urllib3.PoolManager, url: str, accept: str, token: str = "") -> tuple[float, int]:
     """The API download with urllib3, the HTTP client boto3 itself uses (a like-for-like client)."""
     started = time.perf_counter()
     received = 0
-    response = pool.request("GET", url, headers={"Accept": accept}, preload_content=False)
+    headers = {"Accept": accept, "X-Access-Token": token}
+    response = pool.request("GET", url, headers=headers, preload_content=False)
     try:
         if response.status != 200:
             raise RuntimeError(f"GET {url} answered {response.status}")
@@ -243,36 +219,55 @@ def medians(runs: int, measures: dict[str, Any]) -> dict[str, tuple[float, int]]
     return {name: statistics.median_low(values) for name, values in results.items()}
 
 
-def main() -> dict[str, Any]:
-    import psycopg
+def officer_token(data_dir: Path) -> str:
+    from rbac.devkeys import dev_signing_key, mint_token
+    from rbac.keys import realm
+    from registry_api.settings import AuthSettings
 
+    auth = AuthSettings()
+    issuer = realm(auth.keycloak_url, auth.officer_realm).issuer
+    return mint_token(
+        dev_signing_key(data_dir), issuer=issuer, roles=["officer"], subject="bench", ttl_s=7200
+    )
+
+
+def main() -> dict[str, Any]:
+    from codegen.emit import generate
+    from codegen.migrate import migrate
+    from codegen.reader import read_regulation
+    from codegen.service_runner import ensure_database
     from registry_api.embedded import EmbeddedPostgres, EmbeddedS3, free_port
 
     with tempfile.TemporaryDirectory(prefix="bench-files-") as tmp:
         root = Path(tmp)
         os.chmod(root, 0o755)  # noqa: S103 - embedded PostgreSQL runs as its own user under root
+        regulation = read_regulation(EXAMPLE)
+        generate(regulation, root / "generated")
         with EmbeddedPostgres(root / "pg") as postgres, EmbeddedS3(root / "s3") as s3:
-            with psycopg.connect(postgres.conninfo, autocommit=True) as admin:
-                admin.execute(PLATFORM_SQL.read_text())
-                admin.execute(TABLE_DDL)
+            database_url = ensure_database(postgres, "bench")
+            migrate(regulation, database_url)
             port = free_port()
             config = {
+                "out_dir": str(root / "generated"),
+                "data_dir": str(root / "var"),
                 "endpoint_url": s3.endpoint_url,
                 "access_key": s3.access_key,
                 "secret_key": s3.secret_key,
-                "database_url": postgres.url,
+                "database_url": database_url,
                 "port": port,
                 "chunk_bytes": int(os.environ.get("BENCH_CHUNK_BYTES", MIB)),
             }
+            token = officer_token(root / "var")
             server = subprocess.Popen([sys.executable, "-m", "bench.files", "--serve", json.dumps(config)])
             try:
-                return _measure(f"http://127.0.0.1:{port}", server.pid, s3, postgres.conninfo)
+                conninfo = f"host={postgres.socket_dir} user=postgres dbname=bench"
+                return _measure(f"http://127.0.0.1:{port}", server.pid, s3, conninfo, token)
             finally:
                 server.terminate()
                 server.wait(10)
 
 
-def _measure(base_url: str, server_pid: int, s3: Any, conninfo: str) -> dict[str, Any]:
+def _measure(base_url: str, server_pid: int, s3: Any, conninfo: str, token: str) -> dict[str, Any]:
     import psycopg
 
     deadline = time.monotonic() + 30
@@ -289,11 +284,12 @@ def _measure(base_url: str, server_pid: int, s3: Any, conninfo: str) -> dict[str
     s3_client = s3.client()
     idle = RssSampler(server_pid).rss()  # after start-up, before any transfer
     results: dict[str, Any] = {}
-    with httpx.Client(base_url=base_url, timeout=600) as client:
+    headers = {"X-Access-Token": token}
+    with httpx.Client(base_url=base_url, timeout=600, headers=headers) as client:
         size = 256 * MIB
         uploaded = upload(client, size, "quarter.bin")
         entity_id = attach(client, uploaded)
-        url = f"{base_url}{API}/files/bench-file/{entity_id}/content/{uploaded['id']}"
+        url = f"{base_url}{API}/files/user/{entity_id}/photo/{uploaded['id']}"
         pool = urllib3.PoolManager()
 
         def hashed_download() -> tuple[float, int]:
@@ -301,7 +297,7 @@ def _measure(base_url: str, server_pid: int, s3: Any, conninfo: str) -> dict[str
                 connection.execute(
                     "UPDATE ddm_files SET verified_version = NULL WHERE id = %s", [uploaded["id"]]
                 )
-            return timed_download(pool, url, "*/*")
+            return timed_download(pool, url, "*/*", token)
 
         timed = medians(
             RUNS,
@@ -309,8 +305,8 @@ def _measure(base_url: str, server_pid: int, s3: Any, conninfo: str) -> dict[str
                 "direct": lambda: timed_direct(s3_client, "file-ceph-bucket", uploaded["id"]),
                 "bare relay": lambda: timed_download(pool, f"{base_url}/bare/{uploaded['id']}", "*/*"),
                 "raw, hashed": hashed_download,
-                "raw": lambda: timed_download(pool, url, "*/*"),
-                "json": lambda: timed_download(pool, url, "application/json"),
+                "raw": lambda: timed_download(pool, url, "*/*", token),
+                "json": lambda: timed_download(pool, url, "application/json", token),
             },
         )
         direct_s, direct_n = timed["direct"]
@@ -341,10 +337,10 @@ def _measure(base_url: str, server_pid: int, s3: Any, conninfo: str) -> dict[str
         upload_growth = (sampler.peak - before_upload) / MIB
         upload_over_idle = (sampler.peak - idle) / MIB
         big_entity = attach(client, big)
-        big_url = f"{base_url}{API}/files/bench-file/{big_entity}/content/{big['id']}"
+        big_url = f"{base_url}{API}/files/user/{big_entity}/photo/{big['id']}"
         with RssSampler(server_pid) as sampler:
             before_download = sampler.peak
-            download_s, received = timed_download(pool, big_url, "*/*")
+            download_s, received = timed_download(pool, big_url, "*/*", token)
         download_growth = (sampler.peak - before_download) / MIB
         download_over_idle = (sampler.peak - idle) / MIB
         assert received == gib

@@ -9,6 +9,7 @@ checks are dictionary hits.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from functools import lru_cache
@@ -89,6 +90,8 @@ class CasbinAccessPolicy:
         anonymous_file: Callable[[str, str], bool] | None = None,
     ) -> None:
         self._enforcer = enforcer
+        # Casbin logs every denial as a WARNING (roles, objects): a denial is an answer, not a fault.
+        logging.getLogger("casbin.enforcer").setLevel(logging.ERROR)
         self._search_conditions = search_conditions
         self._anonymous_search = anonymous_search
         self._anonymous_file = anonymous_file

@@ -19,7 +19,6 @@ from typing import Any
 
 from jwcrypto.common import JWException
 from keycloak import KeycloakOpenID
-from starlette.requests import HTTPConnection
 
 from rbac.errors import AuthenticationError
 from rbac.keys import CLIENT_ID, Realm, RealmKeys
@@ -35,11 +34,13 @@ SUPPORTED_ALGORITHMS = frozenset(
 _MAX_TOKEN_LENGTH = 16_384
 
 
-def token_from(connection: HTTPConnection) -> str | None:
-    token = connection.headers.get(TOKEN_HEADER)
+def token_from(headers: Mapping[str, str]) -> str | None:
+    """The access token of a request: ``X-Access-Token``, else ``Authorization: Bearer``.
+    ``headers`` looks names up case-insensitively (as Starlette's ``Headers`` does)."""
+    token = headers.get(TOKEN_HEADER)
     if token:
         return token.strip()
-    authorization = connection.headers.get("authorization")
+    authorization = headers.get("authorization")
     if authorization:
         scheme, _, value = authorization.partition(" ")
         if scheme.lower() == "bearer" and value.strip():
@@ -99,8 +100,8 @@ class KeycloakAuthenticator:
     def realms(self) -> tuple[Realm, ...]:
         return tuple(self._by_issuer.values())
 
-    def authenticate(self, connection: HTTPConnection) -> Identity:
-        token = token_from(connection)
+    def authenticate(self, headers: Mapping[str, str]) -> Identity:
+        token = token_from(headers)
         if token is None:
             raise AuthenticationError(
                 "an access token is required (X-Access-Token or Authorization: Bearer)", error=""

@@ -1,16 +1,15 @@
 """The seams between a request and the rules: who is calling, and what they may do.
 
-The generated routes and the core services only talk to these two protocols. ``rbac`` provides the
-real implementations (Keycloak tokens, Casbin policy from the regulation); ``AllowAll`` and
-``AnonymousAuthenticator`` exist for tests of the core and for a registry without RBAC rows.
+The HTTP edge and the core services only talk to these two protocols. ``rbac`` provides the real
+implementations (Keycloak tokens, Casbin policy from the regulation); ``registry_api.deploy`` is the
+only place that chooses them. There is deliberately no "allow everything" policy: a registry without
+RBAC rows gets a Casbin policy that opens its tables to authenticated callers, and nothing else.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal, Protocol
-
-from starlette.requests import HTTPConnection
 
 from rbac.principal import ANONYMOUS_ROLE, Identity
 
@@ -19,7 +18,6 @@ WriteAction = Literal["insert", "update", "delete"]
 __all__ = [
     "ANONYMOUS_ROLE",
     "AccessPolicy",
-    "AllowAll",
     "AnonymousAuthenticator",
     "Authenticator",
     "Identity",
@@ -27,8 +25,9 @@ __all__ = [
 
 
 class Authenticator(Protocol):
-    def authenticate(self, connection: HTTPConnection) -> Identity:
-        """Return the caller, or raise ``rbac.errors.AuthenticationError``."""
+    def authenticate(self, headers: Mapping[str, str]) -> Identity:
+        """Return the caller named by the request ``headers`` (looked up case-insensitively), or raise
+        ``rbac.errors.AuthenticationError``."""
         ...
 
 
@@ -57,35 +56,8 @@ class AccessPolicy(Protocol):
         ...
 
 
-class AllowAll:
-    """Every authenticated caller may do everything (a registry without RBAC rows)."""
-
-    def can_read_entity(self, identity: Identity, table: str) -> bool:
-        return not identity.anonymous
-
-    def readable_columns(self, identity: Identity, table: str, columns: Sequence[str]) -> frozenset[str]:
-        return frozenset(columns) if not identity.anonymous else frozenset()
-
-    def can_write_entity(self, identity: Identity, table: str, action: WriteAction) -> bool:
-        return not identity.anonymous
-
-    def can_partial_update(self, identity: Identity, table: str, columns: Sequence[str]) -> bool:
-        return not identity.anonymous
-
-    def can_read_file(self, identity: Identity, table: str, column: str) -> bool:
-        return not identity.anonymous
-
-    def can_search(self, identity: Identity, search_condition: str) -> bool:
-        return not identity.anonymous
-
-    def readable_search_columns(
-        self, identity: Identity, search_condition: str, columns: Sequence[str]
-    ) -> frozenset[str]:
-        return frozenset(columns) if not identity.anonymous else frozenset()
-
-
 class AnonymousAuthenticator:
     """Everyone is the anonymous caller (the public profile)."""
 
-    def authenticate(self, connection: HTTPConnection) -> Identity:
+    def authenticate(self, headers: Mapping[str, str]) -> Identity:
         return Identity.anonymous_caller()

@@ -1,6 +1,7 @@
 """Entity CRUD over SQLAlchemy Core tables (DESIGN.md §4 "Entities").
 
-Generated routers describe each table once as an :class:`EntitySpec` and call the functions here.
+Generated routers describe each table once as an :class:`EntitySpec`; their HTTP entry points
+(``registry_api.http.entity_endpoints``) call the functions here with the request's :class:`Caller`.
 Every write runs in one transaction that (1) attaches referenced files through the file service,
 (2) writes the row and its ``ddm_created_*``/``ddm_updated_*`` columns and (3) appends a ``<t>_hst``
 snapshot carrying the ``X-Source-*`` headers — all or nothing.
@@ -8,39 +9,22 @@ snapshot carrying the ``X-Source-*`` headers — all or nothing.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
-from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import Column, Connection, Table, Uuid, bindparam, delete, func, insert, select, update
 from sqlalchemy.sql.elements import BindParameter
-from starlette.responses import Response
 
 from registry_api.errors import ApiError, ErrorCode
-from registry_api.guards import Caller
 from registry_api.headers import SourceHeaders
+from registry_api.runtime import Caller
 from registry_api.types import FileArrayType, FileType
 from schemas.naming import to_camel
+from schemas.platform import HISTORY_COLUMN_OF_HEADER, is_service_name
 
-SERVICE_PREFIX = "ddm_"
-
-# Which header lands in which history column (reference parameters.xml names).
-_HISTORY_HEADER_COLUMNS: dict[str, str] = {
-    "ddm_system_id": "system",
-    "ddm_application_id": "application",
-    "ddm_business_process_id": "business_process",
-    "ddm_business_process_definition_id": "business_process_definition_id",
-    "ddm_business_process_instance_id": "business_process_instance_id",
-    "ddm_business_activity": "business_activity",
-    "ddm_business_activity_instance_id": "business_activity_instance_id",
-    "ddm_digital_sign": "digital_signature",
-    "ddm_digital_sign_derived": "digital_signature_derived",
-}
 # Source system/application/process names are kept in UUID history columns: a header that is not
 # already a UUID is stored as the name-based UUID (v5) of its value in this namespace, so the same
 # name always maps to the same id (see docs/api.md "Headers").
@@ -69,7 +53,7 @@ class EntitySpec:
     read_statement: Any = field(init=False, repr=False, compare=False)  # built once, cached compiled
 
     def __post_init__(self) -> None:
-        columns = tuple(c.name for c in self.table.columns if not c.name.startswith(SERVICE_PREFIX))
+        columns = tuple(c.name for c in self.table.columns if not is_service_name(c.name))
         object.__setattr__(self, "columns", columns)
         object.__setattr__(self, "json_names", {c: to_camel(c) for c in columns})
         object.__setattr__(self, "columns_by_json", {to_camel(c): c for c in columns})
@@ -94,8 +78,9 @@ class EntitySpec:
 # Reads
 
 
-def read(spec: EntitySpec, entity_id: Any, caller: Caller) -> Response:
-    """``GET /{entity}/{id}``: the row as camelCase JSON, narrowed to the columns the caller may read."""
+def read(spec: EntitySpec, entity_id: Any, caller: Caller) -> dict[str, Any]:
+    """``GET /{entity}/{id}``: the row with camelCase keys, narrowed to the columns the caller may read.
+    With the business-process header, the entity's files are copied to the process's staging area."""
     runtime = caller.runtime
     with runtime.read_connection() as connection:
         row = connection.execute(spec.read_statement, {"entity_id": entity_id}).first()
@@ -103,12 +88,11 @@ def read(spec: EntitySpec, entity_id: Any, caller: Caller) -> Response:
             raise not_found(spec, entity_id)
         values = row._asdict()
         root_process = caller.headers.root_business_process_instance_id
-        if root_process and runtime.files is not None and spec.file_columns:
+        if root_process and spec.file_columns:
             file_values = {c: values[c] for c in spec.file_columns}
             runtime.files.copy_to_process(connection, spec.name, entity_id, file_values, root_process)
     visible = runtime.access.readable_columns(caller.identity, spec.name, spec.columns)
-    body = {spec.json_names[c]: v for c, v in values.items() if c in visible}
-    return json_response(body)
+    return {spec.json_names[c]: v for c, v in values.items() if c in visible}
 
 
 def not_found(spec: EntitySpec, entity_id: Any) -> ApiError:
@@ -179,11 +163,10 @@ def _update(spec: EntitySpec, entity_id: Any, values: dict[str, Any], caller: Ca
 def _attach_files(
     connection: Connection, spec: EntitySpec, entity_id: Any, values: dict[str, Any], caller: Caller
 ) -> None:
-    files = caller.runtime.files
     referenced = {c: values[c] for c in spec.file_columns if c in values}
-    if files is None or not referenced:
+    if not referenced:
         return
-    files.attach(
+    caller.runtime.files.attach(
         connection, spec.name, entity_id, referenced, caller.headers.root_business_process_instance_id
     )
 
@@ -211,40 +194,9 @@ def _record_history(
 
 def _header_values(history: Table, headers: SourceHeaders) -> dict[str, Any]:
     values: dict[str, Any] = {}
-    for column, attribute in _HISTORY_HEADER_COLUMNS.items():
-        value = getattr(headers, attribute)
+    for header, column in HISTORY_COLUMN_OF_HEADER.items():
+        value = headers.value_of(header)
         if value is None or column not in history.c:
             continue
         values[column] = history_uuid(value) if isinstance(history.c[column].type, Uuid) else value
     return values
-
-
-# ---------------------------------------------------------------------------------------------
-# JSON
-
-
-def json_response(body: Any, status_code: int = 200) -> Response:
-    """Serialise once, straight to bytes: entity reads skip FastAPI's response-model validation
-    (the row came from our own typed table) — the hot path of the service."""
-    content = json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=json_default)
-    return Response(content.encode(), status_code=status_code, media_type="application/json")
-
-
-def json_default(value: Any) -> Any:
-    if isinstance(value, uuid.UUID | Decimal):
-        return str(value) if isinstance(value, uuid.UUID) else _decimal(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, date | time):
-        return value.isoformat()
-    if isinstance(value, BaseModel):
-        return value.model_dump(mode="json", by_alias=True)
-    if isinstance(value, bytes | memoryview):
-        return bytes(value).hex()
-    raise TypeError(f"cannot serialise {type(value).__name__}")
-
-
-def _decimal(value: Decimal) -> int | float | str:
-    if value == value.to_integral_value() and abs(value) < 2**53:
-        return int(value)
-    return float(value) if abs(value) < 2**53 else str(value)

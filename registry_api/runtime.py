@@ -1,30 +1,44 @@
-"""What a running service holds (settings, database engine, file service, identity and access rules)
-and how routes reach it: ``request.app.state.runtime``, through :func:`runtime_of`."""
+"""What a running service holds (settings, database engines, file service, identity and access rules),
+and who a request is from. Plain values: the HTTP edge (``registry_api.http``) builds them and hands
+them to the services."""
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine
-from starlette.requests import HTTPConnection
 
 from registry_api.access import AccessPolicy, Authenticator, Identity
+from registry_api.files.service import FileService
+from registry_api.headers import SourceHeaders
 from registry_api.profiles import RoutePlan
 from registry_api.settings import Settings
+
+
+@dataclass(frozen=True)
+class Security:
+    """Who may call a deployment and what it serves: built by ``registry_api.deploy`` alone."""
+
+    authenticator: Authenticator
+    access: AccessPolicy
+    plan: RoutePlan
 
 
 @dataclass
 class Runtime:
     settings: Settings
     engine: Engine
-    authenticator: Authenticator
-    access: AccessPolicy
-    plan: RoutePlan
-    files: Any | None = None  # registry_api.files.FileService when S3 is configured
+    security: Security
+    files: FileService
     read_engine: Engine | None = None  # autocommit pool for single-statement reads (else ``engine``)
-    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def access(self) -> AccessPolicy:
+        return self.security.access
+
+    @property
+    def plan(self) -> RoutePlan:
+        return self.security.plan
 
     def read_connection(self) -> Connection:
         """A connection for a single read: autocommit, so no BEGIN/ROLLBACK round trips around it."""
@@ -33,24 +47,10 @@ class Runtime:
         return self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
-def runtime_of(connection: HTTPConnection) -> Runtime:
-    runtime: Runtime = connection.app.state.runtime
-    return runtime
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """One request's caller, as the services see it: who, and what the business-process headers say."""
 
-
-class DevelopmentAuthenticator:
-    """Local runs without Keycloak: every caller is the same authenticated developer.
-
-    Never the default of a deployment: ``serve`` installs it only with ``--dev-auth``."""
-
-    def __init__(self, subject: str = "developer", roles: frozenset[str] = frozenset()) -> None:
-        self.identity = Identity(
-            subject=subject, realm="development", roles=roles | {"isAuthenticated"}, anonymous=False
-        )
-
-    def authenticate(self, connection: HTTPConnection) -> Identity:
-        return self.identity
-
-
-def new_entity_id() -> uuid.UUID:
-    return uuid.uuid4()
+    runtime: Runtime
+    identity: Identity
+    headers: SourceHeaders

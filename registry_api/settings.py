@@ -1,16 +1,44 @@
 """Service settings, from environment variables (``REGISTRY_...``, nested with ``__``) or a .env file.
 
+Precedence, highest first: a command-line option, an environment variable, the ``.env`` file, the
+default. :func:`load_settings` applies it and turns any invalid value into one :class:`SettingsError`
+line naming the variable (or option) and what it accepts.
+
 Every setting is documented in ``docs/configuration.md``. Sections are owned by the part that uses
 them; add fields to your section, keep defaults safe (deny when unsure) and local-run friendly.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+ENV_PREFIX = "REGISTRY_"
+ENV_NESTED_DELIMITER = "__"
+
+
+class SettingsError(ValueError):
+    """Invalid settings; ``str()`` is one line naming the variable or option."""
+
+
+def _http_url(value: str | None, what: str) -> str | None:
+    if value is None or value == "":
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{what} must be an http:// or https:// URL with a host")
+    try:
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError:
+        raise ValueError(f"{what} has an invalid port") from None
+    return value
 
 
 class Profile(StrEnum):
@@ -24,8 +52,30 @@ class DatabaseSettings(BaseModel):
         default=None,
         description="SQLAlchemy URL (postgresql+psycopg://...). Unset: embedded PostgreSQL under data_dir.",
     )
-    pool_size: int = 10
-    connect_timeout_s: float = 5.0
+
+    @field_validator("url")
+    @classmethod
+    def _postgresql_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        for prefix in ("postgresql://", "postgres://"):  # libpq style: the project's driver is psycopg 3
+            if value.startswith(prefix):
+                value = "postgresql+psycopg://" + value[len(prefix) :]
+        try:
+            url = make_url(value)
+        except (ArgumentError, ValueError):
+            raise ValueError(
+                "must be a database URL such as postgresql+psycopg://user@host:5432/db"
+            ) from None
+        if url.get_backend_name() != "postgresql":
+            raise ValueError(f"must be a PostgreSQL URL, not {url.get_backend_name()}")
+        return value
+
+    pool_size: int = Field(default=10, ge=1)
+    connect_timeout_s: float = Field(default=5.0, gt=0)
     ping_after_idle_s: float = Field(
         default=10.0,
         description="Check a pooled connection before use when idle longer than this (0: before every use).",
@@ -48,15 +98,20 @@ class S3Settings(BaseModel):
     registry_bucket: str = "file-ceph-bucket"
     staging_bucket: str = "lowcode-file-storage"
     create_buckets: bool = Field(default=False, description="Create missing buckets at start (local runs).")
-    connect_timeout_s: float = 5.0
-    read_timeout_s: float = 30.0
+    connect_timeout_s: float = Field(default=5.0, gt=0)
+    read_timeout_s: float = Field(default=30.0, gt=0)
+
+    @field_validator("endpoint_url", "public_endpoint_url")
+    @classmethod
+    def _endpoint(cls, value: str | None) -> str | None:
+        return _http_url(value, "an S3 endpoint")
 
 
 class FileSettings(BaseModel):
-    max_upload_bytes: int = 100 * 1024 * 1024
-    chunk_bytes: int = 1024 * 1024
-    presign_default_expiry_s: int = 300
-    presign_max_expiry_s: int = 3600
+    max_upload_bytes: int = Field(default=100 * 1024 * 1024, ge=1)
+    chunk_bytes: int = Field(default=1024 * 1024, ge=4096)
+    presign_default_expiry_s: int = Field(default=300, ge=1)
+    presign_max_expiry_s: int = Field(default=3600, ge=1)
     rehash_every_download: bool = Field(
         default=False,
         description="Hash every download against the catalogue's SHA-256, not only the first download "
@@ -77,8 +132,16 @@ class AuthSettings(BaseModel):
     )
     jwks_refresh_min_interval_s: float = 30.0
     algorithms: tuple[str, ...] = ("RS256",)
-    leeway_s: int = 30
+    leeway_s: int = Field(default=30, ge=0)
     dev_auth: bool = False
+
+    @field_validator("keycloak_url")
+    @classmethod
+    def _keycloak(cls, value: str) -> str:
+        checked = _http_url(value, "the Keycloak URL")
+        if checked is None:
+            raise ValueError("the Keycloak URL must not be empty")
+        return checked
 
 
 class HeaderSettings(BaseModel):
@@ -90,15 +153,92 @@ class HeaderSettings(BaseModel):
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="REGISTRY_", env_nested_delimiter="__", env_file=".env", extra="ignore"
+        env_prefix=ENV_PREFIX, env_nested_delimiter=ENV_NESTED_DELIMITER, env_file=".env", extra="ignore"
     )
 
     profile: Profile = Profile.INTERNAL
-    api_root: str = "/api/data-factory"
+    api_root: str = Field(default="/api/data-factory", pattern=r"^/[A-Za-z0-9._~/-]*$")
     data_dir: Path = Path("var")
     public_api_file: Path | None = None
+    host: str = Field(default="127.0.0.1", min_length=1, description="Interface `serve` listens on.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `serve` listens on.")
+    workers: int = Field(default=1, ge=1, le=64, description="Processes `serve` runs (each a whole service).")
     database: DatabaseSettings = DatabaseSettings()
     s3: S3Settings = S3Settings()
     files: FileSettings = FileSettings()
     auth: AuthSettings = AuthSettings()
     headers: HeaderSettings = HeaderSettings()
+
+
+class DefaultSettings(Settings):
+    """The defaults alone: no environment, no ``.env``. What ``generate`` builds its OpenAPI documents
+    with, so the same regulation always gives the same output."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
+
+
+def env_name(location: tuple[str | int, ...]) -> str:
+    """``("database", "url")`` → ``REGISTRY_DATABASE__URL``."""
+    return ENV_PREFIX + ENV_NESTED_DELIMITER.join(str(part).upper() for part in location)
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None, *, options: Mapping[str, str] | None = None
+) -> Settings:
+    """Settings with ``overrides`` (nested dicts, e.g. from command-line options: they win over the
+    environment) applied. ``options`` names the option that set a top-level key, for the message.
+    Raises :class:`SettingsError` with one line for the first invalid value."""
+    given = dict(overrides or {})
+    try:
+        return Settings(**given)
+    except ValidationError as error:
+        raise SettingsError(_describe(error, given, options or {})) from None
+
+
+def _describe(error: ValidationError, given: Mapping[str, Any], options: Mapping[str, str]) -> str:
+    first = error.errors()[0]
+    location = tuple(first.get("loc", ()))
+    value = first.get("input")
+    message = str(first.get("msg", "invalid value"))
+    message = message.removeprefix("Value error, ")
+    shown = "" if isinstance(value, dict) else f"={value!s}"
+    top = str(location[0]) if location else ""
+    source = options.get(top) if top in given and top in options else None
+    name = source if source is not None else env_name(location)
+    extra = f" (and {len(error.errors()) - 1} more)" if len(error.errors()) > 1 else ""
+    return f"{name}{shown}: {message}{extra}"
+
+
+def settings_environment(settings: Settings) -> dict[str, str]:
+    """``settings`` as ``REGISTRY_*`` variables: what a child process (a ``serve`` worker) needs to
+    build the same settings. Secrets are included; the variables go to the child only."""
+    variables: dict[str, str] = {}
+
+    def flatten(value: Any, location: tuple[str, ...]) -> None:
+        if isinstance(value, BaseModel):
+            for name in type(value).model_fields:
+                flatten(getattr(value, name), (*location, name))
+            return
+        if value is None:
+            return
+        if isinstance(value, SecretStr):
+            text = value.get_secret_value()
+        elif isinstance(value, bool):
+            text = "true" if value else "false"
+        elif isinstance(value, tuple | list | dict):
+            text = json.dumps(list(value) if not isinstance(value, dict) else value)
+        else:
+            text = str(value)
+        variables[env_name(location)] = text
+
+    flatten(settings, ())
+    return variables

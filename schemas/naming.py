@@ -12,6 +12,11 @@ def to_path_segment(name: str) -> str:
     return name.replace("_", "-")
 
 
+def from_path_segment(segment: str) -> str:
+    """``staff-status`` → ``staff_status``: the regulation name a path segment stands for."""
+    return segment.replace("-", "_")
+
+
 def to_camel(name: str) -> str:
     """``premises_file`` → ``premisesFile``; an already camelCase name is kept as it is."""
     parts = [p for p in _SEPARATORS.split(name) if p]

@@ -64,3 +64,13 @@ class Problem(BaseModel):
     code: str
     trace_id: str | None = Field(default=None, alias="traceId")
     details: Any | None = None
+
+
+class SearchPage(BaseModel):
+    """A page of results (search conditions with ``pagination="page"``)."""
+
+    content: list[dict[str, Any]]
+    totalElements: int  # noqa: N815 - the reference's wire name
+    totalPages: int  # noqa: N815
+    pageNo: int  # noqa: N815
+    pageSize: int  # noqa: N815

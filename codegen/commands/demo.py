@@ -65,8 +65,9 @@ def demo(
     try:
         run_demo(options)
     except KeyboardInterrupt:
-        typer.echo("\nStopped: the services, S3 and PostgreSQL are down; the data stays in "
-                   f"{data_dir.resolve()}.")
+        typer.echo(
+            f"\nStopped: the services, S3 and PostgreSQL are down; the data stays in {data_dir.resolve()}."
+        )
     except DemoError as error:
         typer.echo(f"\ndemo failed: {error}", err=True)
         raise typer.Exit(1) from None

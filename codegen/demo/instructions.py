@@ -51,22 +51,36 @@ def examples(endpoints: Endpoints, data: SampleData) -> list[Example]:
     system = '-H "X-Access-Token: $SYSTEM_TOKEN"'
     passport_url = f"{internal}/files/user/{user}/documents/{passport.id}"
     return [
-        Example("an officer reads the user (file columns are {id, checksum} references)",
-                f"{curl} {officer} {internal}/user/{user}"),
-        Example(f"the officer downloads the document {passport.filename!r} as JSON (Base64 content)",
-                f'{curl} {officer} -H "Accept: application/json" {passport_url}'),
-        Example("... and as the original bytes, saved under its name",
-                f"{curl} {officer} -o {shlex.quote(passport.filename)} {passport_url}"),
-        Example("an external system (rest-api-ext) uses the exposed search condition user_search_by_name",
-                f"{curl} {system} --get --data-urlencode {shlex.quote('name=' + samples.USER_NAME_PREFIX)} "
-                f"{ext}/search/user-search-by-name"),
-        Example("... and downloads a document that search returned",
-                f"{curl} {system} -o document.pdf {ext}/files/user/{user}/documents/{passport.id}"),
-        Example("anyone (rest-api-public, no token) uses the public search user-public-photo",
-                f"{curl} --get --data-urlencode {shlex.quote('name=' + samples.USER_NAME)} "
-                f"{public}/user-public-photo"),
-        Example("... and downloads the published photo",
-                f"{curl} -o photo.png {public}/files/user/{user}/photo/{data.photo.id}"),
+        Example(
+            "an officer reads the user (file columns are {id, checksum} references)",
+            f"{curl} {officer} {internal}/user/{user}",
+        ),
+        Example(
+            f"the officer downloads the document {passport.filename!r} as JSON (Base64 content)",
+            f'{curl} {officer} -H "Accept: application/json" {passport_url}',
+        ),
+        Example(
+            "... and as the original bytes, saved under its name",
+            f"{curl} {officer} -o {shlex.quote(passport.filename)} {passport_url}",
+        ),
+        Example(
+            "an external system (rest-api-ext) uses the exposed search condition user_search_by_name",
+            f"{curl} {system} --get --data-urlencode {shlex.quote('name=' + samples.USER_NAME_PREFIX)} "
+            f"{ext}/search/user-search-by-name",
+        ),
+        Example(
+            "... and downloads a document that search returned",
+            f"{curl} {system} -o document.pdf {ext}/files/user/{user}/documents/{passport.id}",
+        ),
+        Example(
+            "anyone (rest-api-public, no token) uses the public search user-public-photo",
+            f"{curl} --get --data-urlencode {shlex.quote('name=' + samples.USER_NAME)} "
+            f"{public}/user-public-photo",
+        ),
+        Example(
+            "... and downloads the published photo",
+            f"{curl} -o photo.png {public}/files/user/{user}/photo/{data.photo.id}",
+        ),
     ]
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from codegen.demo import samples
-from codegen.demo.errors import DemoError, NotAvailableYetError
+from codegen.demo.errors import DemoError
 from codegen.demo.http import Answer, call, call_json, multipart_file
 
 # Every write must say who is writing (DESIGN.md §4, settings.headers.required_on_write).
@@ -93,8 +93,6 @@ class SampleLoader:
             headers={**self.auth, **SOURCE_HEADERS, "Content-Type": content_type},
             body=body,
         )
-        if answer.status in (404, 405):
-            raise NotAvailableYetError(f"the upload endpoint POST {self.api_url}/files ({answer.brief(200)})")
         uploaded = _expect(answer, 201, f"uploading {sample.filename}")
         if uploaded.get("checksum") != sample.checksum:
             raise DemoError(
@@ -121,8 +119,6 @@ class SampleLoader:
         return self._created_id(answer, entity)
 
     def _created_id(self, answer: Answer, entity: str) -> str:
-        if answer.status == 404:
-            raise NotAvailableYetError(f"entity creation POST {self.api_url}/{entity} ({answer.brief(200)})")
         return str(_expect(answer, 201, f"creating the sample {entity}")["id"])
 
 

@@ -17,24 +17,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from codegen.demo.errors import DemoError, NotAvailableYetError
+from codegen.demo.errors import DemoError
 from codegen.demo.instructions import Endpoints, ready_text
 from codegen.demo.loader import SampleData, SampleLoader
 from codegen.demo.services import Service, cli_command, port_is_free, tail
+from codegen.service_runner import ensure_database
 
 if TYPE_CHECKING:
-    from registry_api.embedded import EmbeddedPostgres, EmbeddedS3
+    from registry_api.embedded import EmbeddedS3
 
 DATABASE_NAME = "registry"
 PROFILES = ("internal", "ext", "public")
-# The commands the demo drives, and the issue that delivers each (for "not available yet" messages).
-REQUIRED_COMMANDS = {
-    "lint": "issue 2, the regulation reader",
-    "generate": "issue 3, the generator",
-    "migrate": "issue 3, the migrator",
-    "serve": "issue 3, the runtime",
-    "dev-token": "issue 5, development identities",
-}
 SERVICE_START_TIMEOUT_S = 90.0
 
 
@@ -75,7 +68,6 @@ def run_demo(options: DemoOptions) -> None:
     data_dir = options.data_dir.resolve()
     log_dir = data_dir / "demo" / "logs"
     print(f"registry-api demo: the example registry {options.example_dir} on 127.0.0.1, data in {data_dir}")
-    _check_commands_exist()
     _check_ports_free(options.ports if options.serve else options.ports[:1])
 
     with contextlib.ExitStack() as stack:
@@ -96,7 +88,7 @@ def run_demo(options: DemoOptions) -> None:
         title = "creating PostgreSQL (first run only)" if first_run else "starting PostgreSQL"
         with progress.step(f"{title} in {data_dir / 'pgdata'}"):
             postgres = stack.enter_context(EmbeddedPostgres(data_dir / "pgdata"))
-            database_url = _ensure_database(postgres, DATABASE_NAME)
+            database_url = ensure_database(postgres, DATABASE_NAME)
         with progress.step(f"starting S3 (nanio) on {data_dir / 's3'}"):
             s3 = stack.enter_context(
                 EmbeddedS3(data_dir / "s3", access_key="demo-" + secrets.token_hex(6),
@@ -117,8 +109,17 @@ def run_demo(options: DemoOptions) -> None:
                 profile=profile,
                 port=port,
                 command=cli_command(
-                    "serve", str(options.build_dir), "--profile", profile, "--host", "127.0.0.1",
-                    "--port", str(port), "--data-dir", str(data_dir), "--dev-auth",
+                    "serve",
+                    str(options.build_dir),
+                    "--profile",
+                    profile,
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--data-dir",
+                    str(data_dir),
+                    "--dev-auth",
                 ),
                 env=env,
                 log_path=log_dir / f"{profile}.log",
@@ -127,8 +128,10 @@ def run_demo(options: DemoOptions) -> None:
         ]
         for service in services:
             stack.callback(service.stop)
-        with progress.step(f"starting the {', '.join(profiles)} service(s) on ports "
-                           f"{', '.join(str(s.port) for s in services)}"):
+        with progress.step(
+            f"starting the {', '.join(profiles)} service(s) on ports "
+            f"{', '.join(str(s.port) for s in services)}"
+        ):
             # All at once, as Kubernetes would: each `serve` migrates at start and waits its turn for
             # the database's changelog lock, so only the first one applies anything.
             deadline = time.monotonic() + SERVICE_START_TIMEOUT_S
@@ -138,8 +141,9 @@ def run_demo(options: DemoOptions) -> None:
                 service.wait_until_healthy(deadline)
 
         internal = services[0]
-        loader = SampleLoader(internal.base_url + "/api/data-factory", officer_token,
-                              data_dir / "demo" / "samples.json")
+        loader = SampleLoader(
+            internal.base_url + "/api/data-factory", officer_token, data_dir / "demo" / "samples.json"
+        )
         data = loader.already_loaded()
         if data is not None:
             progress.note("sample data already loaded: reusing it")
@@ -172,19 +176,6 @@ def _watch(services: list[Service]) -> None:
                     f"the {service.profile} service stopped unexpectedly (exit code {code}); "
                     f"last lines of {service.log_path}:\n{tail(service.log_path)}"
                 )
-
-
-def _check_commands_exist() -> None:
-    from codegen.cli import app  # the composition root; imported late to avoid an import cycle
-
-    present = set()
-    for info in app.registered_commands:
-        name = info.name or (info.callback.__name__.replace("_", "-") if info.callback else "")
-        present.add(name)
-    missing = [f"`registry-api {name}` ({owner})" for name, owner in REQUIRED_COMMANDS.items()
-               if name not in present]  # fmt: skip
-    if missing:
-        raise NotAvailableYetError(", ".join(missing))
 
 
 def _check_ports_free(ports: tuple[int, ...]) -> None:
@@ -248,17 +239,6 @@ class CliJob:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
-
-
-def _ensure_database(postgres: EmbeddedPostgres, name: str) -> str:
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(postgres.conninfo, autocommit=True) as admin:
-        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if exists is None:
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return postgres.url_for(name)
 
 
 def _service_env(database_url: str, s3: EmbeddedS3, data_dir: Path) -> dict[str, str]:

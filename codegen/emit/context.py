@@ -7,13 +7,6 @@ from dataclasses import dataclass, field
 
 from codegen.emit.names import class_name, field_name, identifier, module_name
 from codegen.emit.types import column_type
-from codegen.migrate.history import (
-    HISTORY_ID_COLUMN,
-    HISTORY_TABLE_SERVICE_COLUMNS,
-    MAIN_TABLE_SERVICE_COLUMNS,
-    ServiceColumn,
-    history_table_name,
-)
 from registry_api.search.spec import (
     SearchSpec,
     ValueType,
@@ -22,6 +15,13 @@ from registry_api.search.spec import (
     used_names,
 )
 from schemas.naming import to_path_segment
+from schemas.platform import (
+    HISTORY_ID_COLUMN,
+    HISTORY_TABLE_SERVICE_COLUMNS,
+    MAIN_TABLE_SERVICE_COLUMNS,
+    PlatformColumn,
+    history_table_name,
+)
 from schemas.regulation import (
     Column,
     EnumType,
@@ -180,7 +180,7 @@ def _column(regulation: Regulation, table: Table, column: Column) -> ColumnView:
     )
 
 
-def _service_column(regulation: Regulation, column: ServiceColumn) -> ColumnView:
+def _service_column(regulation: Regulation, column: PlatformColumn) -> ColumnView:
     mapped = column_type(column.type, regulation)
     return ColumnView(
         name=column.name,

@@ -17,11 +17,12 @@ from codegen.emit import openapi
 from codegen.emit.context import PartialView, RegistryView, SearchView, TableView, build
 from codegen.emit.imports import Imports
 from codegen.emit.render import call, environment, pyrepr
+from istio.emit import write_istio
+from rbac.policy import write_policy_files
+from schemas.layout import ISTIO_DIR, MANIFEST, PUBLIC_API_FILE, RBAC_DIR, REGULATION_DIR
+from schemas.public_api import load_public_api
 from schemas.regulation import Regulation
 
-MANIFEST = ".generated-files"
-REGULATION_DIR = "regulation"
-PUBLIC_API_FILE = "public-api.yaml"
 _TYPE_IMPORTS: dict[str, tuple[str, str]] = {
     "UUID": ("uuid", "UUID"),
     "date": ("datetime", "date"),
@@ -60,11 +61,12 @@ def generate(
     written += _copy_regulation(regulation, out_dir / REGULATION_DIR)
     public_api = None
     if public_api_file is not None:
+        public_api = load_public_api(public_api_file)  # checked before anything is baked in
         written.append(_write(out_dir / view.package / PUBLIC_API_FILE, public_api_file.read_bytes()))
-        public_api = _load_public_api(public_api_file)
-    written += _rbac(regulation, out_dir / "rbac")
-    written += _istio(regulation, out_dir / "istio", settings, public_api)
-    written += openapi.write_documents(out_dir, view.package, regulation, settings, public_api)
+    written += [Path(p).resolve() for p in write_policy_files(regulation, out_dir / RBAC_DIR)]
+    istio = write_istio(regulation, out_dir / ISTIO_DIR, settings=settings, public_api=public_api)
+    written += [Path(p).resolve() for p in istio]
+    written += openapi.write_documents(out_dir, view.package)
 
     current = {p.relative_to(out_dir).as_posix() for p in written}
     _remove_stale(out_dir, previous - current)
@@ -89,7 +91,6 @@ def render_package(view: RegistryView) -> dict[str, str]:
     files[f"{package}/__init__.py"] = render("package_init.py.jinja")
     files[f"{package}/tables.py"] = render("tables.py.jinja", imports=_tables_imports(view))
     files[f"{package}/models.py"] = render("models.py.jinja", imports=_models_imports(view))
-    files[f"{package}/exposure.py"] = render("exposure.py.jinja")
     files[f"{package}/app.py"] = render("app.py.jinja", imports=_app_imports(view))
     files[f"{package}/routers/__init__.py"] = _subpackage(env, "Routers, one module per API element.", [])
     files[f"{package}/routers/entities/__init__.py"] = _subpackage(
@@ -164,23 +165,25 @@ def _entity_imports(table: TableView) -> str:
     imports = (
         Imports().add("typing", "Annotated").add("fastapi", "APIRouter", "Depends", "Request", "Response")
     )
-    imports.add("registry_api", "entities", "guards").add("registry_api.entities", "EntitySpec")
-    imports.add("registry_api.guards", "Caller").add("schemas.wire", "EntityId")
+    imports.add("registry_api.entities", "EntitySpec")
+    imports.add("registry_api.http", "dependencies", "entity_endpoints")
+    imports.add("registry_api.runtime", "Caller").add("schemas.wire", "EntityId")
     imports.add("...models", table.class_name).add("...tables", table.var)
     if table.history_var:
         imports.add("...tables", table.history_var)
     if table.file_columns:
-        imports.add("fastapi", "Path").add("registry_api", "file_routes")
+        imports.add("fastapi", "Path").add("registry_api.http", "file_endpoints")
+        imports.add("registry_api.http.openapi", "FILE_CONTENT_RESPONSES")
     return _types(imports, [table.primary_key.py_type]).render()
 
 
 def _search_imports(search: SearchView) -> str:
     imports = Imports().add("typing", "Annotated").add("pydantic", "BaseModel", "ConfigDict", "Field")
     imports.add("fastapi", "APIRouter", "Query", "Request", "Response")
-    imports.add("registry_api", "guards", "searching")
+    imports.add("registry_api.http", "search_endpoints")
     imports.add("registry_api.search.spec", *search.spec_names)
     if search.pagination == "page":
-        imports.add("registry_api.searching", "SearchPage")
+        imports.add("schemas.wire", "SearchPage")
     else:
         imports.add("typing", "Any")
     annotations = [p.annotation for p in search.params] + [p.body_annotation for p in search.params]
@@ -190,7 +193,8 @@ def _search_imports(search: SearchView) -> str:
 def _partial_imports(partial: PartialView) -> str:
     assert partial.table.primary_key is not None
     imports = Imports().add("typing", "Annotated").add("fastapi", "APIRouter", "Depends", "Response")
-    imports.add("registry_api", "entities", "guards").add("registry_api.guards", "Caller")
+    imports.add("registry_api.http", "dependencies", "entity_endpoints")
+    imports.add("registry_api.runtime", "Caller")
     imports.add("...models", partial.class_name)
     imports.add(f"..entities.{partial.table.module}", partial.table.spec_const)
     return _types(imports, [partial.table.primary_key.py_type]).render()
@@ -198,14 +202,14 @@ def _partial_imports(partial: PartialView) -> str:
 
 def _enums_imports() -> str:
     imports = Imports().add("typing", "Annotated").add("fastapi", "APIRouter", "Depends")
-    imports.add("registry_api", "guards").add("registry_api.enums", "EnumItem", "enum_item", "enum_items")
-    return imports.add("registry_api.guards", "Caller").render()
+    imports.add("registry_api.http", "dependencies")
+    imports.add("registry_api.enums", "EnumItem", "enum_item", "enum_items")
+    return imports.add("registry_api.runtime", "Caller").render()
 
 
 def _app_imports(view: RegistryView) -> str:
-    imports = Imports().add("typing", "Any").add("fastapi", "FastAPI")
-    imports.add("registry_api", "app as core").add("registry_api.settings", "Settings")
-    imports.add("registry_api.profiles", "RoutePlan").add(".", "exposure")
+    imports = Imports().add("pathlib", "Path").add("fastapi", "FastAPI")
+    imports.add("registry_api", "deploy").add("registry_api.http.app", "RegistryRoutes")
     for subpackage, present in (
         ("entities", view.routed_tables),
         ("partial", view.partials),
@@ -240,31 +244,6 @@ def _copy_regulation(regulation: Regulation, target: Path) -> list[Path]:
             continue
         written.append(_write(target / relative, source.read_bytes()))
     return written
-
-
-def _load_public_api(path: Path) -> Any:
-    try:
-        from schemas.public_api import load_public_api
-    except ImportError:
-        return None
-    return load_public_api(path)
-
-
-def _rbac(regulation: Regulation, directory: Path) -> list[Path]:
-    try:
-        from rbac.policy import write_policy_files
-    except ImportError:
-        return []
-    return [Path(p).resolve() for p in write_policy_files(regulation, directory)]
-
-
-def _istio(regulation: Regulation, directory: Path, settings: Any, public_api: Any) -> list[Path]:
-    try:
-        from istio.emit import write_istio
-    except ImportError:
-        return []
-    paths = write_istio(regulation, directory, settings=settings, public_api=public_api)
-    return [Path(p).resolve() for p in paths]
 
 
 def _read_manifest(out_dir: Path) -> set[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-_STDLIB = frozenset({"__future__", "collections", "datetime", "decimal", "typing", "uuid"})
+_STDLIB = frozenset({"__future__", "collections", "datetime", "decimal", "pathlib", "typing", "uuid"})
 _FIRST_PARTY = frozenset({"registry_api", "schemas", "rbac"})
 _LINE = 110
 

@@ -5,12 +5,6 @@
 
 from __future__ import annotations
 
-from codegen.migrate.history import (
-    HISTORY_ID_COLUMN,
-    HISTORY_TABLE_SERVICE_COLUMNS,
-    MAIN_TABLE_SERVICE_COLUMNS,
-    history_table_name,
-)
 from codegen.migrate.sqltext import (
     boolean_literal,
     column_type,
@@ -29,6 +23,12 @@ from codegen.migrate.state import (
     flag,
     history_flag,
     required,
+)
+from schemas.platform import (
+    HISTORY_ID_COLUMN,
+    HISTORY_TABLE_SERVICE_COLUMNS,
+    MAIN_TABLE_SERVICE_COLUMNS,
+    history_table_name,
 )
 from schemas.regulation import XmlNode
 

@@ -7,6 +7,7 @@ from typing import TypeVar
 
 from codegen.reader.common import Site, parse_bool, required
 from codegen.reader.state import ReaderState
+from schemas.platform import MAIN_TABLE_SERVICE_COLUMN_NAMES
 from schemas.regulation import (
     ColumnRef,
     Condition,
@@ -373,9 +374,7 @@ def _check_body(
             known = None
             if state_table is not None:
                 known = set(state_table.columns) | (
-                    {"ddm_created_at", "ddm_created_by", "ddm_updated_at", "ddm_updated_by"}
-                    if state_table.history
-                    else set()
+                    set(MAIN_TABLE_SERVICE_COLUMN_NAMES) if state_table.history else set()
                 )
             columns_by_alias[table.alias] = known
         if known is None:

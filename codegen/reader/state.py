@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from codegen.reader.codes import severity_of
+from schemas.platform import MAIN_TABLE_SERVICE_COLUMN_NAMES
 from schemas.regulation import (
     Column,
     CompositeEntity,
@@ -29,7 +30,7 @@ from schemas.regulation import (
 )
 
 # Columns ``ext:historyFlag`` adds to the main table (reference ``parameters.xml``, scope all/primary).
-HISTORY_COLUMNS = ("ddm_created_at", "ddm_created_by", "ddm_updated_at", "ddm_updated_by")
+HISTORY_COLUMNS = MAIN_TABLE_SERVICE_COLUMN_NAMES
 
 
 class Diagnostics:

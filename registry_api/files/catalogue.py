@@ -1,44 +1,36 @@
-"""The file catalogue ``ddm_files`` (created by the migrator from ``codegen/migrate/platform.sql``)."""
+"""The file catalogue ``ddm_files`` (declared in ``schemas/platform.py``, created by the migrator)."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    DateTime,
-    MetaData,
-    String,
-    Table,
-    Text,
-    Uuid,
-)
+from sqlalchemy import BigInteger, Column, DateTime, MetaData, String, Table, Text, Uuid
 from sqlalchemy.engine import Row
+from sqlalchemy.types import TypeEngine
+
+from schemas.platform import FILES_SHORT_NAME_LENGTH, FILES_TABLE, FILES_TABLE_COLUMNS
 
 catalogue_metadata = MetaData()
 
+_TYPES: dict[str, TypeEngine[Any]] = {
+    "uuid": Uuid(as_uuid=False),
+    "text": Text(),
+    "bigint": BigInteger(),
+    f"varchar({FILES_SHORT_NAME_LENGTH})": String(FILES_SHORT_NAME_LENGTH),
+    "timestamptz": DateTime(timezone=True),
+}
+
+# Declared in schemas/platform.py; the SQLAlchemy view of it for the runtime's queries.
 ddm_files = Table(
-    "ddm_files",
+    FILES_TABLE,
     catalogue_metadata,
-    Column("id", Uuid(as_uuid=False), primary_key=True),
-    Column("path_in_storage", Text, nullable=False),
-    Column("bucket", Text, nullable=False),
-    Column("filename", Text, nullable=False),
-    Column("size", BigInteger, nullable=False),
-    Column("file_type", Text, nullable=False),
-    Column("checksum", Text, nullable=False),
-    Column("short_name", String(24), nullable=False, unique=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("created_by", Text),
-    Column("entity", Text),
-    Column("entity_id", Text),
-    Column("field", Text),
-    Column("attached_at", DateTime(timezone=True)),
-    Column("root_process_instance_id", Text),
-    Column("verified_version", Text),  # the S3 object version last hashed against `checksum`
+    *(
+        Column(c.name, _TYPES[c.type], primary_key=c.name == "id", nullable=c.nullable)
+        for c in FILES_TABLE_COLUMNS
+    ),
 )
 
 

@@ -18,14 +18,11 @@ from dataclasses import dataclass
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from starlette.requests import Request
-from starlette.responses import Response
 
 from registry_api.errors import ApiError, ErrorCode
 from registry_api.files import conditional
 from registry_api.files.catalogue import CatalogueEntry, ddm_files
 from registry_api.files.download import (
-    ClosingStreamingResponse,
     ContentChangedError,
     base64_length,
     file_was_changed,
@@ -41,6 +38,31 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class DownloadQuery:
+    """What a download asks for, from its request line and headers (parsed at the HTTP edge)."""
+
+    head: bool = False
+    accept: str | None = None
+    range: str | None = None
+    if_none_match: str | None = None
+    if_range: str | None = None
+
+
+@dataclass(frozen=True)
+class DownloadAnswer:
+    """The answer: status, headers and the body. ``body`` is either the whole body (small files,
+    verified before anything is sent) or an iterator to stream, which must be exhausted or closed."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes | Iterator[bytes] = b""
+
+    @property
+    def streamed(self) -> bool:
+        return not isinstance(self.body, bytes)
+
+
+@dataclass(frozen=True)
 class _Representation:
     json: bool
     etag: str
@@ -51,22 +73,21 @@ class _Representation:
 class ContentResponder:
     """Builds the file endpoint's responses from a catalogue entry and the registry bucket."""
 
-    def __init__(self, settings: FileSettings, storage: Storage) -> None:
+    def __init__(self, settings: FileSettings, storage: Storage, engine: Engine) -> None:
         self.storage = storage
+        self.engine = engine
         self.chunk_bytes = settings.chunk_bytes
         self.rehash_every_download = settings.rehash_every_download
 
-    def respond(self, request: Request, entry: CatalogueEntry, engine: Engine) -> Response:
-        representation = _representation(request, entry)
+    def respond(self, query: DownloadQuery, entry: CatalogueEntry) -> DownloadAnswer:
+        representation = _representation(query, entry)
         headers = representation.headers
-        if conditional.none_match(request.headers.get("if-none-match"), representation.etag):
-            return Response(status_code=304, headers=_validators_only(headers))
+        if conditional.none_match(query.if_none_match, representation.etag):
+            return DownloadAnswer(304, _validators_only(headers))
         byte_range = None
-        if not representation.json and conditional.if_range_allows(
-            request.headers.get("if-range"), representation.etag
-        ):
+        if not representation.json and conditional.if_range_allows(query.if_range, representation.etag):
             try:
-                byte_range = conditional.parse_range(request.headers.get("range"), entry.size)
+                byte_range = conditional.parse_range(query.range, entry.size)
             except conditional.RangeNotSatisfiableError:
                 raise ApiError(
                     ErrorCode.RANGE_NOT_SATISFIABLE,
@@ -81,19 +102,18 @@ class ContentResponder:
                 "Content-Range": byte_range.content_range(entry.size),
                 "Content-Length": str(byte_range.length),
             }
-        if request.method == "HEAD":
-            return Response(status_code=status, headers=headers)  # from the catalogue alone
-        return self._body_response(entry, engine, representation, status, headers, byte_range)
+        if query.head:
+            return DownloadAnswer(status, headers)  # from the catalogue alone
+        return self._with_body(entry, representation, status, headers, byte_range)
 
-    def _body_response(
+    def _with_body(
         self,
         entry: CatalogueEntry,
-        engine: Engine,
         representation: _Representation,
         status: int,
         headers: dict[str, str],
         byte_range: conditional.ByteRange | None,
-    ) -> Response:
+    ) -> DownloadAnswer:
         # Base64 encodes groups of 3 bytes: reads of a multiple of 3 need no carry (no copies).
         read_bytes = self.chunk_bytes
         if representation.json:
@@ -103,12 +123,12 @@ class ContentResponder:
             content = iter(())  # nothing to fetch; S3 would refuse a range over an empty object anyway
         elif byte_range is not None:
             bounds = (byte_range.first, byte_range.last)
-            content = self._open_range(entry, engine, bounds).iter_chunks(read_bytes)
+            content = self._open_range(entry, bounds).iter_chunks(read_bytes)
         else:
             stream = self._open(entry, None)
             content = stream.iter_chunks(read_bytes)
             if not self._trusted(entry, stream.info):
-                record = self._recorder(engine, entry.id, version_of(stream.info))
+                record = self._recorder(entry.id, version_of(stream.info))
                 label = f"file {entry.id}"
                 content = verified_chunks(content, entry.checksum, label=label, on_verified=record)
 
@@ -116,13 +136,13 @@ class ContentResponder:
             prefix, suffix = json_envelope(entry.checksum, entry.filename)
             content = json_body_chunks(prefix, content, suffix)
         if byte_range is not None or entry.size > self.chunk_bytes:
-            return ClosingStreamingResponse(content, status_code=status, headers=headers)
+            return DownloadAnswer(status, headers, content)
         # Small enough for one chunk: verify before the status line, so a mismatch is a clean 500.
         try:
             body = b"".join(content)
         except ContentChangedError:
             raise file_was_changed() from None
-        return Response(body, status_code=status, headers=headers)
+        return DownloadAnswer(status, headers, body)
 
     def _open(self, entry: CatalogueEntry, bounds: tuple[int, int] | None) -> ObjectStream:
         try:
@@ -138,7 +158,7 @@ class ContentResponder:
             raise file_was_changed()
         return stream
 
-    def _open_range(self, entry: CatalogueEntry, engine: Engine, bounds: tuple[int, int]) -> ObjectStream:
+    def _open_range(self, entry: CatalogueEntry, bounds: tuple[int, int]) -> ObjectStream:
         """A part cannot be checked against the hash of the whole: an object version not yet
         verified is read (and hashed) whole first, before any byte of the range is sent."""
         if entry.verified_version is not None and not self.rehash_every_download:
@@ -146,18 +166,18 @@ class ContentResponder:
             if self._trusted(entry, stream.info):
                 return stream
             stream.close()
-        verified = self._verify_whole(entry, engine)
+        verified = self._verify_whole(entry)
         stream = self._open(entry, bounds)
         if version_of(stream.info) != verified:  # replaced between the two reads
             stream.close()
             raise file_was_changed()
         return stream
 
-    def _verify_whole(self, entry: CatalogueEntry, engine: Engine) -> str:
+    def _verify_whole(self, entry: CatalogueEntry) -> str:
         """Hash the whole object; its version once it matches the catalogue, else FILE_WAS_CHANGED."""
         stream = self._open(entry, None)
         version = version_of(stream.info)
-        record = self._recorder(engine, entry.id, version)
+        record = self._recorder(entry.id, version)
         chunks = stream.iter_chunks(self.chunk_bytes)
         try:
             for _ in verified_chunks(chunks, entry.checksum, label=f"file {entry.id}", on_verified=record):
@@ -172,12 +192,12 @@ class ContentResponder:
             return False
         return entry.verified_version == version_of(info)
 
-    def _recorder(self, engine: Engine, file_id: str, version: str) -> Callable[[], None]:
+    def _recorder(self, file_id: str, version: str) -> Callable[[], None]:
         def record() -> None:
             if self.rehash_every_download or not version:
                 return
             try:
-                with engine.begin() as connection:
+                with self.engine.begin() as connection:
                     connection.execute(
                         update(ddm_files).where(ddm_files.c.id == file_id).values(verified_version=version)
                     )
@@ -196,9 +216,9 @@ def version_of(info: ObjectInfo) -> str:
     return f"{info.etag}@{modified}"
 
 
-def _representation(request: Request, entry: CatalogueEntry) -> _Representation:
+def _representation(query: DownloadQuery, entry: CatalogueEntry) -> _Representation:
     common = {"Vary": "Accept", "Cache-Control": "private", "X-Content-Type-Options": "nosniff"}
-    if conditional.wants_json(request.headers.get("accept")):
+    if conditional.wants_json(query.accept):
         prefix, suffix = json_envelope(entry.checksum, entry.filename)
         length = len(prefix) + base64_length(entry.size) + len(suffix)
         etag = f'"{entry.checksum}-b64"'

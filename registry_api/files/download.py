@@ -8,22 +8,15 @@ is never mistaken for a success.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import functools
 import hashlib
 import json
 import logging
-import threading
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
 
-import anyio
 import pybase64
-from starlette.responses import StreamingResponse
-from starlette.types import Receive, Scope, Send
 
 from registry_api.errors import ApiError, ErrorCode
 
@@ -130,92 +123,6 @@ def json_body_chunks(prefix: bytes, content: Iterator[bytes], suffix: bytes) -> 
     yield suffix
 
 
-class ClosingStreamingResponse(StreamingResponse):
-    """A streaming response over a *sync* iterator that is closed whatever happens to the
-    connection: a client that goes away mid-download releases the S3 connection at once.
-
-    The iterator runs in one worker thread for the whole response and stays up to ``read_ahead``
-    chunks ahead of the socket, so reading S3, hashing and Base64 (which release the GIL or run
-    between writes) overlap with uvicorn writing to the client, without a thread hop per chunk."""
-
-    def __init__(self, chunks: Iterator[bytes], *, read_ahead: int = 4, **kwargs: Any) -> None:
-        self._pump = _ThreadPump(chunks, read_ahead)
-        super().__init__(self._pump.stream(), **kwargs)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
-            await super().__call__(scope, receive, send)
-        finally:
-            with anyio.CancelScope(shield=True):
-                await self._pump.aclose()
-
-
-class _Failure:
-    def __init__(self, error: BaseException) -> None:
-        self.error = error
-
-
-_DONE = object()
-
-
-class _ThreadPump:
-    """Runs a sync iterator in a worker thread, handing its chunks to the event loop through a
-    bounded queue (a semaphore of ``read_ahead`` slots is the back-pressure)."""
-
-    def __init__(self, chunks: Iterator[bytes], read_ahead: int) -> None:
-        self._chunks = chunks
-        self._slots = threading.Semaphore(max(1, read_ahead))
-        self._stopped = False
-        self._queue: asyncio.Queue[object] = asyncio.Queue()
-        self._finished = asyncio.Event()
-        self._producer: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-
-    async def stream(self) -> AsyncIterator[bytes]:
-        self._loop = asyncio.get_running_loop()
-        # A thread of its own, not a pool's: a long download must not hold a worker that short
-        # requests (or other downloads) wait for.
-        self._producer = threading.Thread(target=self._produce, name="file-download", daemon=True)
-        self._producer.start()
-        while True:
-            item = await self._queue.get()
-            self._slots.release()
-            if item is _DONE:
-                return
-            if isinstance(item, _Failure):
-                raise item.error
-            yield item  # type: ignore[misc]
-
-    async def aclose(self) -> None:
-        """Stop the producer and wait until it has closed the iterator (and so the S3 body)."""
-        self._stopped = True
-        self._slots.release()  # wakes a producer waiting for a free slot
-        if self._producer is None:
-            await anyio.to_thread.run_sync(_close, self._chunks)
-        else:
-            await self._finished.wait()
-
-    def _produce(self) -> None:
-        try:
-            for chunk in self._chunks:
-                self._slots.acquire()
-                if self._stopped:
-                    return
-                self._hand_over(chunk)
-            self._hand_over(_DONE)
-        except BaseException as error:  # re-raised in the event loop by stream()
-            self._hand_over(_Failure(error))
-        finally:
-            _close(self._chunks)  # here, in the thread that ran it: a generator closes cleanly
-            self._hand_over(None, finished=True)
-
-    def _hand_over(self, item: object, *, finished: bool = False) -> None:
-        assert self._loop is not None
-        callback = self._finished.set if finished else functools.partial(self._queue.put_nowait, item)
-        with contextlib.suppress(RuntimeError):  # the loop is gone: nobody is waiting any more
-            self._loop.call_soon_threadsafe(callback)
-
-
 class _closable:  # noqa: N801 - used like contextlib.closing's argument
     """Closes a nested generator as soon as its consumer stops (not when it is garbage-collected)."""
 
@@ -223,10 +130,11 @@ class _closable:  # noqa: N801 - used like contextlib.closing's argument
         self._chunks = chunks
 
     def close(self) -> None:
-        _close(self._chunks)
+        close_iterator(self._chunks)
 
 
-def _close(chunks: Iterator[bytes]) -> None:
+def close_iterator(chunks: Iterator[bytes]) -> None:
+    """Close a generator (and what it holds open, such as an S3 body) if it can be closed."""
     close = getattr(chunks, "close", None)
     if close is not None:
         with contextlib.suppress(ValueError):  # still running in a worker thread: it closes itself

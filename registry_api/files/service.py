@@ -11,7 +11,7 @@ import logging
 import uuid
 import warnings
 import weakref
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,7 +19,6 @@ from typing import Any
 import anyio
 import anyio.from_thread
 import anyio.lowlevel
-from fastapi import APIRouter
 from sqlalchemy import (
     Column,
     MetaData,
@@ -44,29 +43,26 @@ from sqlalchemy.exc import (
     StatementError,
 )
 from sqlalchemy.types import NullType
-from starlette.requests import Request
-from starlette.responses import Response
 
-from registry_api.access import AccessPolicy, Identity
+from registry_api.access import Identity
 from registry_api.errors import ApiError, ErrorCode
 from registry_api.files.adoption import catalogue_staged, measure_staged
 from registry_api.files.catalogue import CatalogueEntry, ddm_files, is_file_id
-from registry_api.files.content import ContentResponder
+from registry_api.files.content import ContentResponder, DownloadAnswer, DownloadQuery
 from registry_api.files.download import file_was_changed
+from registry_api.files.keys import registry_key, staging_key
 from registry_api.files.names import content_disposition, new_short_name, sanitize_filename
 from registry_api.files.sniffing import SNIFF_BYTES, detect_file_type
 from registry_api.files.upload import MultipartFileReader, PayloadTooLargeError, boundary_of
-from registry_api.profiles import RoutePlan
 from registry_api.settings import Settings
 from registry_api.storage import ObjectNotFoundError, Storage
 from schemas.naming import to_camel
 from schemas.wire import FileRef, PresignedLink, UploadedFile
 
-__all__ = ["ROOT_PROCESS_HEADER", "FileService", "FileValue"]
+__all__ = ["FileService", "FileValue", "UploadBody"]
 
 log = logging.getLogger(__name__)
 
-ROOT_PROCESS_HEADER = "X-Source-Root-Business-Process-Instance-Id"
 _MULTIPART_OVERHEAD = 64 * 1024  # boundaries and part headers around the file in a multipart body
 _BODY_BLOCK = 1024 * 1024  # request body handed to the upload thread in blocks of about this size
 _COPIES_KEY = "registry_api.files.copies"  # Connection.info: registry objects this transaction made
@@ -75,68 +71,58 @@ _DRAIN_LIMIT = 16 * 1024 * 1024  # at most this much of a refused upload is read
 FileValue = FileRef | Mapping[str, Any] | Sequence[FileRef | Mapping[str, Any]] | None
 
 
+@dataclass(frozen=True)
+class UploadBody:
+    """An upload as the HTTP edge hands it over: the body stream and what its headers said."""
+
+    chunks: AsyncIterator[bytes]
+    content_type: str | None
+    content_length: str | None
+
+
 class FileService:
-    def __init__(
-        self,
-        settings: Settings,
-        engine: Engine | None,
-        storage: Storage,
-        *,
-        access: AccessPolicy | None = None,
-    ) -> None:
-        """``engine`` and ``access`` may be left to the app: a request then uses its runtime's
-        (``request.app.state.runtime``). Without any access policy, reading files is denied."""
+    """Files of one registry: its database (the catalogue and the entities' file columns) and its two
+    buckets. Access control is not decided here: the HTTP edge checks the caller's grants before it
+    calls ``content`` or ``presigned_link``."""
+
+    def __init__(self, settings: Settings, engine: Engine, storage: Storage) -> None:
         self.settings = settings
         self.engine = engine
         self.storage = storage
-        self.access = access
-        self._content = ContentResponder(settings.files, storage)
+        self._content = ContentResponder(settings.files, storage, engine)
         self._tables: dict[str, Table] = {}
         self._hooked_engines: weakref.WeakSet[Engine] = weakref.WeakSet()
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> FileService:
-        """A service on ``settings.s3`` that uses the app's engine and access policy per request."""
+    def from_settings(cls, settings: Settings, engine: Engine) -> FileService:
+        """A service on ``settings.s3``; buckets are created when ``s3.create_buckets`` says so."""
         storage = Storage(settings.s3)
         if settings.s3.create_buckets:
             try:
                 storage.ensure_buckets()
             except ApiError:
                 log.warning("S3 is not reachable yet: buckets were not checked")
-        return cls(settings, None, storage)
-
-    def _engine(self, request: Request | None = None) -> Engine:
-        engine = self.engine
-        if engine is None and request is not None:
-            engine = getattr(getattr(request.app.state, "runtime", None), "engine", None)
-        if not isinstance(engine, Engine):
-            raise ApiError(ErrorCode.RUNTIME_ERROR, "The file service has no database")
-        return engine
-
-    def _may_read(self, request: Request | None, identity: Identity, table: str, column: str) -> bool:
-        access = self.access
-        if access is None and request is not None:
-            access = getattr(getattr(request.app.state, "runtime", None), "access", None)
-        return access is not None and bool(access.can_read_file(identity, table, column))
+        return cls(settings, engine, storage)
 
     # ------------------------------------------------------------------------------------ upload
 
-    async def upload_request(self, request: Request, identity: Identity) -> UploadedFile:
+    async def upload_stream(
+        self, body: UploadBody, identity: Identity, root_process_id: str | None
+    ) -> UploadedFile:
         """``POST /files``: the request body streams to S3 from a worker thread, which pulls the
         body from the event loop block by block (never more than a block and an S3 part in RAM)."""
         limit = self.settings.files.max_upload_bytes
-        boundary = boundary_of(request.headers.get("content-type"))
-        declared = request.headers.get("content-length")
-        root_process_id = _root_process_id(request)
-        body = request.stream()
+        boundary = boundary_of(body.content_type)
+        declared = body.content_length
+        chunks = body.chunks
         if declared is not None and declared.isdigit() and int(declared) > limit + _MULTIPART_OVERHEAD:
-            await _drain(body, limit)
+            await _drain(chunks, limit)
             raise _too_large(limit)
         token = anyio.lowlevel.current_token()
 
         async def next_block() -> bytes:
             block = bytearray()
-            async for chunk in body:
+            async for chunk in chunks:
                 block.extend(chunk)
                 if len(block) >= _BODY_BLOCK:
                     break
@@ -147,23 +133,17 @@ class FileService:
 
         reader = MultipartFileReader(pull, boundary, field_name="file", max_bytes=limit)
         try:
-            engine = self._engine(request)
-            return await anyio.to_thread.run_sync(self.upload, reader, identity, root_process_id, engine)
+            return await anyio.to_thread.run_sync(self.upload, reader, identity, root_process_id)
         except ApiError as error:
             if error.code is ErrorCode.PAYLOAD_TOO_LARGE:
-                await _drain(body, limit)
+                await _drain(chunks, limit)
             raise
 
     def upload(
-        self,
-        reader: MultipartFileReader,
-        identity: Identity,
-        root_process_id: str | None,
-        engine: Engine | None = None,
+        self, reader: MultipartFileReader, identity: Identity, root_process_id: str | None
     ) -> UploadedFile:
         """Store the file part of ``reader`` in staging, then catalogue it (never the other way round)."""
         limit = self.settings.files.max_upload_bytes
-        engine = engine or self._engine()
         filename = sanitize_filename(reader.open())
         file_type = detect_file_type(reader.peek(SNIFF_BYTES))
         file_id = str(uuid.uuid4())
@@ -189,7 +169,7 @@ class FileService:
             "root_process_instance_id": root_process_id,
         }
         try:
-            short_name = self._insert_catalogue_row(values, engine)
+            short_name = self._insert_catalogue_row(values)
         except BaseException:
             self._forget_object(bucket, key)  # no object without its catalogue row
             raise
@@ -204,11 +184,11 @@ class FileService:
             }
         )
 
-    def _insert_catalogue_row(self, values: Mapping[str, Any], engine: Engine) -> str:
+    def _insert_catalogue_row(self, values: Mapping[str, Any]) -> str:
         for _ in range(3):  # a short-name collision (~2^-128) is retried, not reported
             short_name = new_short_name()
             try:
-                with _database_errors(), engine.begin() as connection:
+                with _database_errors(), self.engine.begin() as connection:
                     connection.execute(
                         insert(ddm_files).values(**values, short_name=short_name, created_at=func.now())
                     )
@@ -300,7 +280,7 @@ class FileService:
                     self.storage.staging_bucket,
                     staging_key(file_id, root_process_id),
                     self.storage.registry_bucket,
-                    file_id,
+                    registry_key(file_id),
                     size=entry.size,
                     content_type=entry.file_type,
                     metadata={"id": file_id, "checksum": entry.checksum},
@@ -336,7 +316,7 @@ class FileService:
     def _remove_registry_objects(self, file_ids: Sequence[str]) -> None:
         for file_id in file_ids:
             try:
-                self.storage.delete(self.storage.registry_bucket, file_id)
+                self.storage.delete(self.storage.registry_bucket, registry_key(file_id))
             except Exception:
                 log.warning("could not remove registry object %s after a failed write", file_id)
 
@@ -352,11 +332,8 @@ class FileService:
     ) -> None:
         """On an entity read with ``X-Source-Root-Business-Process-Instance-Id``: put each file of
         the entity back to ``process/<root>/<id>`` in staging, where business processes read it.
-        (``connection``, ``table`` and ``entity_id`` name the read; the copies need only the values.)"""
-        if not _valid_process_id(root_process_id):
-            raise ApiError(
-                ErrorCode.CLIENT_ERROR, f"{ROOT_PROCESS_HEADER} is not a valid process instance id"
-            )
+        (``connection``, ``table`` and ``entity_id`` name the read; the copies need only the values.)
+        ``root_process_id`` was validated with the request's headers (``registry_api.headers``)."""
         missing: list[str] = []
         for column, value in values.items():
             for ref in _file_refs(value):
@@ -366,7 +343,7 @@ class FileService:
                 try:
                     self.storage.copy(
                         self.storage.registry_bucket,
-                        _canonical_id(ref.id),
+                        registry_key(_canonical_id(ref.id)),
                         self.storage.staging_bucket,
                         staging_key(_canonical_id(ref.id), root_process_id),
                         size=None,
@@ -378,29 +355,26 @@ class FileService:
 
     # ------------------------------------------------------------------------------------ content
 
-    def serve(
+    def content(
         self,
-        request: Request,
         table: Table | str,
         column: str,
         entity_id: Any,
         file_id: str,
-        identity: Identity,
-    ) -> Response:
+        query: DownloadQuery,
+    ) -> DownloadAnswer:
         """``GET|HEAD /files/{entity}/{entityId}/{field}/{fileId}``: the file as raw bytes or as
-        Base64 JSON (``Accept: application/json``), with validators and single byte ranges.
-        ``table`` is the entity's Table, or its name (its key is then read once from the database)."""
-        if not self._may_read(request, identity, _table_name(table), column):
-            raise ApiError(ErrorCode.FORBIDDEN_OPERATION, "Reading this file is not allowed")
-        engine = self._engine(request)
-        entry = self._bound_entry(engine, table, column, _entity_key(entity_id), file_id)
-        return self._content.respond(request, entry, engine)
+        Base64 JSON (``Accept: application/json``), with validators and single byte ranges; 404
+        unless the entity exists and ``column`` holds that file. ``table`` is the entity's Table, or
+        its name (its key is then read once from the database)."""
+        entry = self._bound_entry(table, column, _entity_key(entity_id), file_id)
+        return self._content.respond(query, entry)
 
-    def resolve_short_name(self, short_name: str, request: Request | None = None) -> CatalogueEntry:
+    def resolve_short_name(self, short_name: str) -> CatalogueEntry:
         """The attached file behind a short link; 404 for unknown or not yet attached files."""
         if len(short_name) > 24 or not short_name.isalnum():
             raise _not_found()
-        with _database_errors(), self._engine(request).connect() as connection:
+        with _database_errors(), self.engine.connect() as connection:
             row = connection.execute(select(ddm_files).where(ddm_files.c.short_name == short_name)).first()
         if row is None:
             raise _not_found()
@@ -411,12 +385,10 @@ class FileService:
 
     def presigned_link(
         self,
-        request: Request | None,
         table: Table | str,
         column: str,
         entity_id: Any,
         file_id: str,
-        identity: Identity,
         expires_in_s: int | None,
     ) -> PresignedLink:
         files = self.settings.files
@@ -427,12 +399,10 @@ class FileService:
                 f"expiresIn must be between 1 and {files.presign_max_expiry_s} seconds",
                 details={"errors": [{"field": "expiresIn", "message": "out of range"}]},
             )
-        if not self._may_read(request, identity, _table_name(table), column):
-            raise ApiError(ErrorCode.FORBIDDEN_OPERATION, "Reading this file is not allowed")
-        entry = self._bound_entry(self._engine(request), table, column, _entity_key(entity_id), file_id)
+        entry = self._bound_entry(table, column, _entity_key(entity_id), file_id)
         url = self.storage.presign_get(
             self.storage.registry_bucket,
-            entry.id,
+            registry_key(entry.id),
             expires,
             content_disposition=content_disposition(entry.filename),
             content_type=entry.file_type,
@@ -442,12 +412,12 @@ class FileService:
         )
 
     def _bound_entry(
-        self, engine: Engine, table_or_name: Table | str, column: str, entity_id: str, file_id: str
+        self, table_or_name: Table | str, column: str, entity_id: str, file_id: str
     ) -> CatalogueEntry:
         """The catalogue entry of ``file_id`` if the entity exists and ``column`` holds that file."""
         if not is_file_id(file_id):
             raise _not_found()
-        table = self._entity_table(engine, table_or_name)
+        table = self._entity_table(table_or_name)
         if table is None or column not in table.c:
             raise _not_found()
         file_id = _canonical_id(file_id)
@@ -456,7 +426,7 @@ class FileService:
             raise ApiError(ErrorCode.RUNTIME_ERROR, "Files need an entity with a single-column key")
         key = primary_key[0]
         try:
-            with _database_errors(), engine.connect() as connection:
+            with _database_errors(), self.engine.connect() as connection:
                 value = connection.execute(
                     select(func.to_jsonb(table.c[column])).where(
                         key == cast(literal(entity_id, Text), key.type)
@@ -478,23 +448,13 @@ class FileService:
             raise file_was_changed()
         return entry
 
-    def router(
-        self, plan: RoutePlan | None = None, *, identity: Callable[..., Identity] | None = None
-    ) -> APIRouter:
-        """The upload, short-link and presigned-link routes ``plan`` serves (default: all but the
-        presigned links, which only the internal profile offers), to be mounted under ``api_root``.
-        ``identity`` is the FastAPI dependency giving the caller (default: the app's authenticator)."""
-        from registry_api.files.routes import build_router
-
-        return build_router(self, plan, identity)
-
-    def _entity_table(self, engine: Engine, table: Table | str) -> Table | None:
+    def _entity_table(self, table: Table | str) -> Table | None:
         """The Table itself, or for a name its key and columns, read once from the database."""
         if isinstance(table, Table):
             return table
         known = self._tables.get(table)
         if known is None:
-            known = _reflect_entity_table(engine, table)
+            known = _reflect_entity_table(self.engine, table)
             if known is None:
                 return None
             self._tables[table] = known
@@ -514,34 +474,6 @@ async def _drain(body: AsyncIterator[bytes], limit: int) -> None:
 
 def _forget_copies(connection: Connection) -> None:
     connection.info.pop(_COPIES_KEY, None)
-
-
-def staging_key(file_id: str, root_process_id: str | None) -> str:
-    return f"process/{root_process_id}/{file_id}" if root_process_id else f"uploads/{file_id}"
-
-
-def _root_process_id(request: Request) -> str | None:
-    value = request.headers.get(ROOT_PROCESS_HEADER)
-    if value is None or not value.strip():
-        return None
-    value = value.strip()
-    if not _valid_process_id(value):
-        raise ApiError(ErrorCode.CLIENT_ERROR, f"{ROOT_PROCESS_HEADER} is not a valid process instance id")
-    return value
-
-
-def _valid_process_id(value: str) -> bool:
-    # It becomes a segment of an S3 key: no separators, no dot segments, bounded.
-    return (
-        0 < len(value) <= 128
-        and all(ch.isascii() and (ch.isalnum() or ch in "-_.") for ch in value)
-        and value not in {".", ".."}
-    )
-
-
-def root_process_id(request: Request) -> str | None:
-    """The business-process root id of a request (validated: it becomes part of an S3 key)."""
-    return _root_process_id(request)
 
 
 @dataclass(frozen=True)

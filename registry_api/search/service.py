@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import NamedFromClause
 
+from registry_api.runtime import Caller
 from registry_api.search.params import SearchRequest, parse_request
 from registry_api.search.spec import (
     LogicOperatorType,
@@ -47,6 +48,16 @@ _SQL_TYPES: dict[ValueType, sa.types.TypeEngine[Any]] = {
 _LIKE_ESCAPE = "\\"
 
 Row = dict[str, Any]
+
+
+def run_search(spec: SearchSpec, params: Mapping[str, Any], caller: Caller) -> list[Row] | dict[str, Any]:
+    """Run ``spec`` for ``caller`` (whose right to run it was checked): only the outputs the caller may
+    read come back."""
+    runtime = caller.runtime
+    outputs = [output.column for output in spec.outputs]
+    visible = runtime.access.readable_search_columns(caller.identity, spec.name, outputs)
+    with runtime.read_connection() as connection:
+        return execute_search(connection, spec, params, frozenset(visible))
 
 
 def execute_search(

@@ -1,9 +1,11 @@
 """Generated registries served end to end: generate into a temporary directory, migrate a fresh
-database from the output's own copy of the regulation, build the app the way ``serve`` does, and
-talk HTTP to it through ``TestClient``. One database and one app per test module keeps it fast."""
+database from the output's own copy of the regulation, build the app the way ``serve`` does
+(``codegen.service_runner.prepare_app``, on real PostgreSQL and S3), and talk HTTP to it through
+``TestClient``. One database and one app per test module keeps it fast."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -11,12 +13,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from codegen.commands.generate import build_served_app
 from codegen.emit import generate
 from codegen.reader import read_regulation
+from codegen.service_runner import prepare_app
 from rbac.devkeys import dev_signing_key, mint_token
 from rbac.keys import realm
-from registry_api.embedded import EmbeddedPostgres
+from registry_api.embedded import EmbeddedPostgres, EmbeddedS3
 from registry_api.settings import DatabaseSettings, Settings
 from tests.conftest import created_database
 
@@ -84,16 +86,44 @@ def module_database(postgres: EmbeddedPostgres) -> Iterator[str]:
 SUBJECT = "test-officer"
 
 
+def s3_settings(s3: EmbeddedS3, **overrides: Any) -> dict[str, Any]:
+    """Settings for ``s3`` with buckets of their own (tests sharing the server never see each other's)."""
+    suffix = secrets.token_hex(3)
+    return {
+        "endpoint_url": s3.endpoint_url,
+        "access_key": s3.access_key,
+        "secret_key": s3.secret_key,
+        "region": s3.region,
+        "create_buckets": True,
+        "registry_bucket": f"file-ceph-bucket-{suffix}",
+        "staging_bucket": f"lowcode-file-storage-{suffix}",
+        **overrides,
+    }
+
+
 def serve_generated(
-    regulation: Path, out_dir: Path, database_url: str, *, public_api: Path | None = None, **settings: Any
+    regulation: Path,
+    out_dir: Path,
+    database_url: str,
+    s3: EmbeddedS3,
+    *,
+    public_api: Path | None = None,
+    **settings: Any,
 ) -> tuple[Any, str]:
-    """Generate ``regulation`` into ``out_dir``, build its internal-profile app on ``database_url`` the
-    way ``serve --dev-auth`` does, and mint an officer token it accepts. Returns (app, token)."""
+    """Generate ``regulation`` into ``out_dir``, build its app (internal profile unless ``settings``
+    say otherwise) on ``database_url`` and ``s3`` the way ``serve --dev-auth`` does, and mint an officer
+    token it accepts. Returns (app, token)."""
     model = read_regulation(regulation)
     assert not model.errors, model.errors
     generate(model, out_dir, public_api_file=public_api)
-    configured = Settings(database=DatabaseSettings(url=database_url), data_dir=out_dir / "var", **settings)
-    app = build_served_app(out_dir, configured, dev_auth=True)
+    configured = Settings(
+        database=DatabaseSettings(url=database_url),
+        data_dir=out_dir / "var",
+        s3=settings.pop("s3", None) or s3_settings(s3),
+        auth=settings.pop("auth", None) or {"dev_auth": True},
+        **settings,
+    )
+    app = prepare_app(out_dir, configured)
     auth = configured.auth
     issuer = realm(auth.keycloak_url, auth.officer_realm, auth.namespace).issuer
     token = mint_token(
@@ -104,14 +134,14 @@ def serve_generated(
 
 @pytest.fixture(scope="module")
 def client_for(
-    tmp_path_factory: pytest.TempPathFactory, module_database: str
+    tmp_path_factory: pytest.TempPathFactory, module_database: str, s3: EmbeddedS3
 ) -> Iterator[Callable[..., TestClient]]:
     """``client_for(regulation_path, **settings)`` → a started TestClient (one per module)."""
     clients: list[TestClient] = []
 
     def make(regulation: Path, **settings: Any) -> TestClient:
         out_dir = tmp_path_factory.mktemp("generated")
-        app, token = serve_generated(regulation, out_dir, module_database, **settings)
+        app, token = serve_generated(regulation, out_dir, module_database, s3, **settings)
         client = TestClient(app, raise_server_exceptions=False, headers={"X-Access-Token": token})
         client.__enter__()
         clients.append(client)

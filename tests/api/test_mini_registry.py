@@ -3,6 +3,7 @@ a partial update, dates and numbers; and the error paths a user can hit (databas
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -100,17 +101,17 @@ def test_database_down_is_a_503_without_details(client: TestClient) -> None:
 
 def test_unexpected_errors_are_500_without_internals(client: TestClient) -> None:
     runtime = client.app.state.runtime  # type: ignore[attr-defined]
-    healthy = runtime.access
+    healthy = runtime.security
 
     class Broken:
         def __getattr__(self, name: str) -> Any:
             raise RuntimeError("secret internal detail /etc/passwd")
 
-    runtime.access = Broken()
+    runtime.security = dataclasses.replace(healthy, access=Broken())
     try:
         response = client.get(f"{API}/shop/{uuid.uuid4()}")
     finally:
-        runtime.access = healthy
+        runtime.security = healthy
     assert response.status_code == 500
     assert response.json()["code"] == "RUNTIME_ERROR"
     assert "secret" not in response.text and "Traceback" not in response.text

@@ -192,11 +192,13 @@ def test_unknown_route_and_method(client: TestClient) -> None:
     assert wrong.status_code == 405 and wrong.json()["code"] == "METHOD_NOT_ALLOWED"
 
 
-def test_file_column_value_round_trips(client: TestClient, parents: dict[str, str]) -> None:
-    """Without a file service (no S3 configured) a file column is a plain value."""
+def test_file_column_refuses_a_file_never_uploaded(client: TestClient, parents: dict[str, str]) -> None:
+    """A file value must name an uploaded file: the service never stores an unchecked reference."""
     file_value = {"id": str(uuid.uuid4()), "checksum": "ab" * 32}
-    lab_id = create(client, "laboratory", laboratory(parents, name="Filed", premisesFile=file_value))
-    assert client.get(f"{API}/laboratory/{lab_id}").json()["premisesFile"] == file_value
+    body = laboratory(parents, name="Filed", premisesFile=file_value)
+    refused = client.post(f"{API}/laboratory", json=body, headers=WRITE_HEADERS)
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["code"] == "FILE_NOT_FOUND" and refused.json()["details"] == ["premisesFile"]
 
 
 def test_health_and_openapi(client: TestClient) -> None:

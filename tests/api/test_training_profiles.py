@@ -24,13 +24,13 @@ def test_unexposed_file_column_is_not_served_by_ext(
     internal = client_for(training)
     ext = client_for(training, profile=Profile.EXT)
 
-    # The route is mounted on internal; this module configures no S3, so it answers 503, not 404.
+    # The route is mounted on internal: the file service itself answers (no such laboratory).
     served = internal.get(PREMISES_FILE)
-    assert served.status_code == 503 and served.json()["code"] == "THIRD_PARTY_SERVICE_UNAVAILABLE"
+    assert served.status_code == 404 and served.json()["detail"] == "No such file"
     assert internal.get(f"{API}/koatuu-obl-contains-name", params={"name": "x"}).status_code == 200
 
     unmounted = ext.get(PREMISES_FILE)
-    assert unmounted.status_code == 404
+    assert unmounted.status_code == 404 and unmounted.json()["detail"] == "No such resource."
     assert unmounted.headers["content-type"].startswith("application/problem+json")
     assert ext.get(f"{API}/search/koatuu-obl-contains-name", params={"name": "x"}).status_code == 404
     assert ext.get(f"{API}/laboratory/{ENTITY_ID}").status_code == 404

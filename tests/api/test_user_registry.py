@@ -11,22 +11,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from registry_api.embedded import EmbeddedS3
 from tests.api.conftest import API, REPO_ROOT, WRITE_HEADERS, db_rows
 
 
 @pytest.fixture(scope="module")
-def client(client_for: Callable[..., TestClient], s3: EmbeddedS3) -> TestClient:
-    return client_for(
-        REPO_ROOT / "examples" / "user",
-        s3={
-            "endpoint_url": s3.endpoint_url,
-            "access_key": s3.access_key,
-            "secret_key": s3.secret_key,
-            "region": s3.region,
-            "create_buckets": True,
-        },
-    )
+def client(client_for: Callable[..., TestClient]) -> TestClient:
+    return client_for(REPO_ROOT / "examples" / "user")
 
 
 def upload(client: TestClient, content: bytes, name: str) -> dict[str, str]:

@@ -45,7 +45,6 @@ def test_output_layout_and_manifest(training: Regulation, tmp_path: Path) -> Non
     for expected in (
         "training_registry/tables.py",
         "training_registry/models.py",
-        "training_registry/exposure.py",
         "training_registry/app.py",
         "training_registry/routers/entities/laboratory.py",
         "training_registry/routers/search/koatuu_obl_contains_name.py",
@@ -135,6 +134,9 @@ def test_profiles_get_their_own_openapi(user: Regulation, tmp_path: Path) -> Non
     assert f"{api}/files/user/{{id}}/photo/{{fileId}}" in public
     assert f"{api}/files/user/{{id}}/documents/{{fileId}}" not in public
     assert (tmp_path / "user" / "public-api.yaml").read_bytes() == (USER / "public-api.yaml").read_bytes()
+    public_document = json.loads((tmp_path / "openapi" / "public.json").read_text(encoding="utf-8"))
+    methods = {method for operations in public_document["paths"].values() for method in operations}
+    assert methods == {"get"}  # read-only: no POST /search/<sc> on the public profile
 
 
 def test_service_tables_get_no_api(tmp_path: Path) -> None:

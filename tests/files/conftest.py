@@ -7,13 +7,21 @@ from collections.abc import Iterator
 import pytest
 
 from registry_api.embedded import EmbeddedS3
-from tests.files.files_harness import FilesApp, LoopbackServer, apply_platform_sql, build_app, make_files_app
+from tests.files.files_harness import (
+    ColumnDenyingAccess,
+    FilesApp,
+    LoopbackServer,
+    apply_platform_sql,
+    build_app,
+    make_files_app,
+)
 
 
 @pytest.fixture
 def files_app(database_url: str, s3: EmbeddedS3) -> Iterator[FilesApp]:
     apply_platform_sql(database_url)
     service, engine, storage = make_files_app(database_url, s3)
-    with LoopbackServer(build_app(service, engine)) as server:
-        yield FilesApp(server.url, service, storage, engine, s3.client())
+    access = ColumnDenyingAccess()
+    with LoopbackServer(build_app(service, engine, access)) as server:
+        yield FilesApp(server.url, service, storage, engine, s3.client(), access)
     engine.dispose()

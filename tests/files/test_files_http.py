@@ -12,7 +12,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from tests.files.files_harness import API, DenyDocuments, FilesApp
+from tests.files.files_harness import API, FilesApp
 
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 40 + b"\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(200))
@@ -202,7 +202,7 @@ def test_a_file_is_served_only_where_it_is_held(files_app: FilesApp, dossier: di
 def test_reading_a_file_needs_read_access_to_the_field(
     database_url: str, files_app: FilesApp, dossier: dict[str, Any]
 ) -> None:
-    files_app.service.access = DenyDocuments()
+    files_app.access.denied_columns.add("documents")
     with files_app.client() as client:
         denied = client.get(file_url(dossier, "documents", "passport"))
         assert denied.status_code == 403 and denied.json()["code"] == "FORBIDDEN_OPERATION"

@@ -16,7 +16,6 @@ from starlette.requests import ClientDisconnect
 
 from registry_api.files import conditional
 from registry_api.files.download import (
-    ClosingStreamingResponse,
     ContentChangedError,
     base64_chunks,
     base64_length,
@@ -24,6 +23,7 @@ from registry_api.files.download import (
 )
 from registry_api.files.names import ascii_fallback, content_disposition, sanitize_filename
 from registry_api.files.sniffing import detect_file_type
+from registry_api.http.responses import ClosingStreamingResponse
 
 
 @pytest.mark.parametrize(

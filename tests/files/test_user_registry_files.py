@@ -36,20 +36,8 @@ def user_api(
     name = f"files_user_{secrets.token_hex(4)}"
     with psycopg.connect(postgres.conninfo, autocommit=True) as admin:
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    suffix = secrets.token_hex(3)
-    s3_settings = {
-        "endpoint_url": s3.endpoint_url,
-        "access_key": s3.access_key,
-        "secret_key": s3.secret_key,
-        "region": s3.region,
-        "create_buckets": True,
-        "registry_bucket": f"file-ceph-bucket-{suffix}",
-        "staging_bucket": f"lowcode-file-storage-{suffix}",
-    }
     out_dir = tmp_path_factory.mktemp("generated-user")
-    app, token = serve_generated(
-        REPO_ROOT / "examples" / "user", out_dir, postgres.url_for(name), s3=s3_settings
-    )
+    app, token = serve_generated(REPO_ROOT / "examples" / "user", out_dir, postgres.url_for(name), s3)
     try:
         with (
             LoopbackServer(app) as server,

@@ -9,10 +9,10 @@ import pytest
 
 from codegen.migrate.changes import BuildEnv, build_change, track_change
 from codegen.migrate.contexts import RuntimeContexts
-from codegen.migrate.history import HISTORY_TABLE_SERVICE_COLUMNS, MAIN_TABLE_SERVICE_COLUMNS
 from codegen.migrate.sqltext import column_type, ident
 from codegen.migrate.state import ChangeError, SchemaState
 from codegen.migrate.views import search_condition_query
+from schemas.platform import HISTORY_TABLE_SERVICE_COLUMNS, MAIN_TABLE_SERVICE_COLUMNS
 from schemas.regulation import (
     Change,
     ChangeSet,

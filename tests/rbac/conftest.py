@@ -3,6 +3,7 @@ the example regulation's generated policy."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -10,9 +11,10 @@ import pytest
 from jwcrypto import jwk
 from rbac_tokens import REPO, TokenFactory, access_claims, sign
 
+from codegen.emit import generate
 from codegen.reader import read_regulation
 from rbac.enforcer import CasbinAccessPolicy
-from rbac.policy import write_policy_files
+from registry_api.deploy import GeneratedRegistry, forget_package, load_generated
 from schemas.regulation import Regulation
 
 
@@ -44,10 +46,19 @@ def user_regulation() -> Regulation:
 
 
 @pytest.fixture(scope="session")
-def user_rbac_dir(user_regulation: Regulation, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("user-rbac")
-    write_policy_files(user_regulation, directory)
-    return directory
+def user_registry(
+    user_regulation: Regulation, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[GeneratedRegistry]:
+    """The example generated with its public-API settings, as ``serve`` loads it."""
+    out = tmp_path_factory.mktemp("user-build")
+    generate(user_regulation, out, public_api_file=REPO / "examples" / "user" / "public-api.yaml")
+    yield load_generated(out)
+    forget_package("user")
+
+
+@pytest.fixture(scope="session")
+def user_rbac_dir(user_registry: GeneratedRegistry) -> Path:
+    return user_registry.rbac_dir
 
 
 @pytest.fixture

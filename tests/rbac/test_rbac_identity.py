@@ -13,7 +13,7 @@ import pytest
 import responses
 from jwcrypto import jwk, jws
 from rbac_tokens import KEYCLOAK, TokenFactory, access_claims, make_realm, sign
-from starlette.requests import HTTPConnection
+from starlette.datastructures import Headers
 
 from rbac.errors import AuthenticationError
 from rbac.keycloak import KeycloakAuthenticator
@@ -43,9 +43,9 @@ def keycloak(realm_jwks: dict[str, Any]) -> Iterator[responses.RequestsMock]:
         yield mock
 
 
-def connection(headers: dict[str, str]) -> HTTPConnection:
-    raw = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
-    return HTTPConnection({"type": "http", "headers": raw, "path": "/", "method": "GET"})
+def connection(headers: dict[str, str]) -> Headers:
+    """Request headers as the service hands them to the authenticator (case-insensitive)."""
+    return Headers(headers=headers)
 
 
 def fetches(mock: responses.RequestsMock, realm: str) -> int:

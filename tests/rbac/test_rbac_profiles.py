@@ -15,16 +15,20 @@ from rbac.errors import AuthenticationError
 from rbac.keycloak import KeycloakAuthenticator
 from rbac.policy import read_route_facts
 from registry_api.access import AnonymousAuthenticator
+from registry_api.deploy import GeneratedRegistry, build_security
 from registry_api.profiles import SERVE_EVERYTHING, plan_for
-from registry_api.security import build_security
 from registry_api.settings import AuthSettings, Profile, Settings
 from schemas.public_api import PublicApiError, load_public_api, parse_public_api
 
 PUBLIC_API = REPO / "examples" / "user" / "public-api.yaml"
 
 
-def settings(tmp_path: Path, **auth: object) -> Settings:
-    return Settings(data_dir=tmp_path, auth=AuthSettings(keycloak_url=KEYCLOAK, **auth))  # type: ignore[arg-type]
+def settings(tmp_path: Path, profile: Profile = Profile.INTERNAL, **auth: object) -> Settings:
+    return Settings(
+        profile=profile,
+        data_dir=tmp_path,
+        auth=AuthSettings(keycloak_url=KEYCLOAK, **auth),  # type: ignore[arg-type]
+    )
 
 
 def test_internal_serves_everything(user_rbac_dir: Path) -> None:
@@ -72,20 +76,20 @@ def test_bad_public_urls_are_rejected_with_a_message(user_rbac_dir: Path, url: s
     assert message in str(caught.value) and "bad-entry" in str(caught.value)
 
 
-def test_build_security_per_profile(user_rbac_dir: Path, tmp_path: Path) -> None:
-    internal = build_security(settings(tmp_path), user_rbac_dir, profile=Profile.INTERNAL)
+def test_build_security_per_profile(user_registry: GeneratedRegistry, tmp_path: Path) -> None:
+    internal = build_security(settings(tmp_path), user_registry)
     assert isinstance(internal.authenticator, KeycloakAuthenticator)
     assert {r.name for r in internal.authenticator.realms} == {
         "officer-portal",
         "citizen-portal",
         "external-system",
     }
-    ext = build_security(settings(tmp_path, namespace="reg"), user_rbac_dir, profile=Profile.EXT)
+    ext = build_security(settings(tmp_path, Profile.EXT, namespace="reg"), user_registry)
     assert isinstance(ext.authenticator, KeycloakAuthenticator)
     assert [r.issuer for r in ext.authenticator.realms] == [f"{KEYCLOAK}/realms/reg-external-system"]
-    public = build_security(settings(tmp_path), user_rbac_dir, profile=Profile.PUBLIC, public_api=PUBLIC_API)
+    public = build_security(settings(tmp_path, Profile.PUBLIC), user_registry)  # the baked public API
     assert isinstance(public.authenticator, AnonymousAuthenticator)
-    anonymous = public.authenticator.authenticate(None)  # type: ignore[arg-type]
+    anonymous = public.authenticator.authenticate({})
     assert public.access.can_search(anonymous, "user_public_photo")
     assert not public.access.can_search(anonymous, "user_search_by_name")
     assert public.access.can_read_file(anonymous, "user", "photo")
@@ -93,7 +97,7 @@ def test_build_security_per_profile(user_rbac_dir: Path, tmp_path: Path) -> None
 
 
 def test_dev_token_is_trusted_only_with_dev_auth(
-    user_rbac_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    user_registry: GeneratedRegistry, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     env = {"REGISTRY_AUTH__KEYCLOAK_URL": KEYCLOAK}
     result = CliRunner().invoke(
@@ -119,19 +123,19 @@ def test_dev_token_is_trusted_only_with_dev_auth(
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
 
     with caplog.at_level("WARNING"):
-        dev = build_security(settings(tmp_path), user_rbac_dir, profile=Profile.INTERNAL, dev_auth=True)
+        dev = build_security(settings(tmp_path), user_registry, dev_auth=True)
     assert "DEVELOPMENT AUTHENTICATION IS ON" in caplog.text
     assert isinstance(dev.authenticator, KeycloakAuthenticator)
     identity = dev.authenticator.verify(token)
     assert identity.subject == "dev-1" and identity.roles == {"officer", "auditor"}
     assert identity.realm == "officer-portal"
 
-    strict = build_security(settings(tmp_path), user_rbac_dir, profile=Profile.INTERNAL)
+    strict = build_security(settings(tmp_path), user_registry)
     assert isinstance(strict.authenticator, KeycloakAuthenticator)
     with responses.RequestsMock() as keycloak, pytest.raises(AuthenticationError):
         keycloak.get(f"{KEYCLOAK}/realms/officer-portal/protocol/openid-connect/certs", json={"keys": []})
         strict.authenticator.verify(token)  # the realm's own keys do not include the development key
-    ext = build_security(settings(tmp_path), user_rbac_dir, profile=Profile.EXT, dev_auth=True)
+    ext = build_security(settings(tmp_path, Profile.EXT), user_registry, dev_auth=True)
     assert isinstance(ext.authenticator, KeycloakAuthenticator)
     with pytest.raises(AuthenticationError):
         ext.authenticator.verify(token)  # officer-portal is not accepted by ext, dev key or not

@@ -1,11 +1,10 @@
-"""The three profiles end to end over HTTP: the generated user registry, a real PostgreSQL, tokens
-signed by a local realm key (offline JWKS file), and the route plans from ``build_security``."""
+"""The three profiles end to end over HTTP: the generated user registry built by
+``registry_api.deploy.build_app`` (as ``serve`` builds it), a real PostgreSQL and S3, tokens signed by a
+local realm key (offline JWKS file)."""
 
 from __future__ import annotations
 
-import importlib
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,53 +13,40 @@ import pytest
 from fastapi.testclient import TestClient
 from rbac_tokens import KEYCLOAK, REPO, TokenFactory
 
-from codegen.emit.generator import generate
 from codegen.migrate.runner import migrate
 from codegen.reader import read_regulation
-from registry_api.security import build_security
+from registry_api.deploy import GeneratedRegistry, build_app
+from registry_api.embedded import EmbeddedS3
 from registry_api.settings import AuthSettings, DatabaseSettings, Profile, Settings
+from tests.api.conftest import s3_settings
 
 EXAMPLE = REPO / "examples" / "user"
 ROOT = "/api/data-factory"
 UNKNOWN_ID = "00000000-0000-0000-0000-000000000001"
 
 
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Path]]:
-    out = tmp_path_factory.mktemp("user-build")
-    generate(read_regulation(EXAMPLE), out, public_api_file=EXAMPLE / "public-api.yaml")
-    sys.path.insert(0, str(out))
-    try:
-        yield importlib.import_module("user.app"), out
-    finally:
-        sys.path.remove(str(out))
-        for name in [m for m in sys.modules if m == "user" or m.startswith("user.")]:
-            del sys.modules[name]
-
-
 @pytest.fixture
 def client_for(
-    generated: tuple[Any, Path], database_url: str, realm_jwks: dict[str, Any], tmp_path: Path
+    user_registry: GeneratedRegistry,
+    database_url: str,
+    s3: EmbeddedS3,
+    realm_jwks: dict[str, Any],
+    tmp_path: Path,
 ) -> Iterator[Any]:
-    module, out = generated
     migrate(read_regulation(EXAMPLE), database_url)
     jwks = tmp_path / "jwks.json"
     jwks.write_text(json.dumps(realm_jwks))
-    settings = Settings(
-        data_dir=tmp_path,
-        database=DatabaseSettings(url=database_url),
-        auth=AuthSettings(keycloak_url=KEYCLOAK, jwks_file=jwks),
-    )
     clients: list[TestClient] = []
 
     def factory(profile: Profile) -> TestClient:
-        security = build_security(
-            settings, out / "rbac", profile=profile, public_api=EXAMPLE / "public-api.yaml"
+        settings = Settings(
+            profile=profile,
+            data_dir=tmp_path,
+            database=DatabaseSettings(url=database_url),
+            s3=s3_settings(s3),
+            auth=AuthSettings(keycloak_url=KEYCLOAK, jwks_file=jwks),
         )
-        app = module.create_app(
-            settings, authenticator=security.authenticator, access=security.access, plan=security.plan
-        )
-        client = TestClient(app, raise_server_exceptions=False)
+        client = TestClient(build_app(settings, user_registry), raise_server_exceptions=False)
         clients.append(client)
         return client
 
@@ -108,10 +94,15 @@ def test_public_profile(client_for: Any) -> None:
     client = client_for(Profile.PUBLIC)
     listed = client.get(f"{ROOT}/user-public-photo", params={"name": "nobody"})
     assert listed.status_code == 200, listed.text
-    assert client.post(f"{ROOT}/user-public-photo", json={}).status_code in (404, 405)
-    assert client.put(f"{ROOT}/user-public-photo").status_code in (404, 405)
-    assert client.delete(f"{ROOT}/user-public-photo").status_code in (404, 405)
+    # Read-only, with or without the mesh: other methods on a served path are 405, elsewhere 404.
+    assert client.get(f"{ROOT}/search/user-public-photo", params={"name": "nobody"}).status_code == 200
+    refused = client.post(f"{ROOT}/search/user-public-photo", json={"name": "nobody"})
+    assert refused.status_code == 405 and refused.json()["code"] == "METHOD_NOT_ALLOWED"
+    assert client.post(f"{ROOT}/user-public-photo", json={}).status_code == 405
+    assert client.put(f"{ROOT}/user-public-photo").status_code == 405
+    assert client.delete(f"{ROOT}/user-public-photo").status_code == 405
     assert client.get(f"{ROOT}/user-search-by-name", params={"name": "A"}).status_code == 404
     assert client.get(f"{ROOT}/city/{UNKNOWN_ID}").status_code == 404
-    assert client.post(f"{ROOT}/city", json={"name": "x"}).status_code in (404, 405)
+    assert client.post(f"{ROOT}/city", json={"name": "x"}).status_code == 404
+    assert client.post(f"{ROOT}/files", files={"file": ("a.txt", b"a")}).status_code == 404
     assert client.get(f"{ROOT}/files/user/{UNKNOWN_ID}/documents/{UNKNOWN_ID}").status_code == 404

@@ -13,15 +13,18 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
-from codegen.commands.generate import import_generated
 from codegen.emit.generator import generate
 from codegen.migrate import migrate
 from codegen.reader import read_regulation
-from registry_api.embedded import EmbeddedPostgres
+from rbac.devkeys import dev_signing_key, mint_token
+from rbac.keys import realm
+from registry_api.deploy import build_app, load_generated
+from registry_api.embedded import EmbeddedPostgres, EmbeddedS3
 from registry_api.errors import ApiError, ErrorCode
 from registry_api.search import SearchSpec, execute_search, from_query, spec_from_model
-from registry_api.settings import Settings
+from registry_api.settings import DatabaseSettings, Settings
 from schemas.regulation import Pagination, Regulation
+from tests.api.conftest import s3_settings
 
 from .databases import scratch_database
 
@@ -268,20 +271,29 @@ def test_user_unpaginated_contains(users: Registry) -> None:
 # The same through the generated API over HTTP: GET /{sc}, GET /search/{sc}, POST /search/{sc}
 
 
-def http_client(registry: Registry, out_dir: Path) -> TestClient:
+def http_client(registry: Registry, out_dir: Path, s3: EmbeddedS3) -> TestClient:
+    """The generated app as ``serve --dev-auth`` builds it, on the registry's database, and an officer."""
     generate(registry.regulation, out_dir)
-    app = import_generated(out_dir).create_app(Settings(), engine=registry.engine)
-    return TestClient(app)
+    settings = Settings(
+        database=DatabaseSettings(url=registry.engine.url.render_as_string(hide_password=False)),
+        s3=s3_settings(s3),
+        data_dir=out_dir / "var",
+        auth={"dev_auth": True},  # type: ignore[arg-type]
+    )
+    app = build_app(settings, load_generated(out_dir), engine=registry.engine)
+    issuer = realm(settings.auth.keycloak_url, settings.auth.officer_realm).issuer
+    token = mint_token(dev_signing_key(settings.data_dir), issuer=issuer, roles=["officer"], subject="t")
+    return TestClient(app, headers={"X-Access-Token": token})
 
 
 @pytest.fixture(scope="module")
-def training_http(training: Registry, tmp_path_factory: pytest.TempPathFactory) -> TestClient:
-    return http_client(training, tmp_path_factory.mktemp("training-generated"))
+def training_http(training: Registry, tmp_path_factory: pytest.TempPathFactory, s3: EmbeddedS3) -> TestClient:
+    return http_client(training, tmp_path_factory.mktemp("training-generated"), s3)
 
 
 @pytest.fixture(scope="module")
-def users_http(users: Registry, tmp_path_factory: pytest.TempPathFactory) -> TestClient:
-    return http_client(users, tmp_path_factory.mktemp("user-generated"))
+def users_http(users: Registry, tmp_path_factory: pytest.TempPathFactory, s3: EmbeddedS3) -> TestClient:
+    return http_client(users, tmp_path_factory.mktemp("user-generated"), s3)
 
 
 @pytest.mark.parametrize(("sc_name", "params", "expected"), TRAINING_CASES)

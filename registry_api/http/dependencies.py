@@ -1,36 +1,36 @@
-"""Who is calling, may they do this, and did they send the headers a write needs. Each check
-returns a :class:`Caller` the route hands to the entity or search services.
+"""Who is calling, may they do this, and did they send the headers a write needs. Each check returns
+the request's :class:`~registry_api.runtime.Caller`, the plain value the services take.
 
 Writes use them as FastAPI dependencies (``entity_writer``...), which run before the body is
 validated, so a denied caller learns nothing about the payload's shape. Reads call them first thing
 inside the route (``read_access``...): a sync dependency costs a second threadpool hop per request,
-and a read has no body to protect (see docs/benchmarks.md "Entity read")."""
+and a read has no body to protect (see docs/benchmarks.md "Entity read").
+
+Every access decision of the service is taken here, entity, search and file reads alike.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 
-from registry_api.access import Identity, WriteAction
+from registry_api.access import WriteAction
 from registry_api.errors import ApiError, ErrorCode
 from registry_api.headers import SourceHeaders, require_headers
-from registry_api.runtime import Runtime, runtime_of
+from registry_api.runtime import Caller, Runtime
 
 
-@dataclass(frozen=True, slots=True)
-class Caller:
-    runtime: Runtime
-    identity: Identity
-    headers: SourceHeaders
-    request: Request
+def runtime_of(connection: HTTPConnection) -> Runtime:
+    runtime: Runtime = connection.app.state.runtime
+    return runtime
 
 
-def _caller(request: Request) -> Caller:
+def caller_of(request: Request) -> Caller:
+    """The authenticated caller (401 otherwise) and the request's business-process headers."""
     runtime = runtime_of(request)
-    identity = runtime.authenticator.authenticate(request)
-    return Caller(runtime, identity, SourceHeaders.from_request(request), request)
+    identity = runtime.security.authenticator.authenticate(request.headers)
+    return Caller(runtime, identity, SourceHeaders.from_headers(request.headers))
 
 
 def _deny(what: str) -> ApiError:
@@ -39,7 +39,7 @@ def _deny(what: str) -> ApiError:
 
 def read_access(request: Request, table: str) -> Caller:
     """For ``GET /{entity}/{id}``: the caller, if they may read ``table``."""
-    caller = _caller(request)
+    caller = caller_of(request)
     if not caller.runtime.access.can_read_entity(caller.identity, table):
         raise _deny(f"read {table}")
     return caller
@@ -47,24 +47,27 @@ def read_access(request: Request, table: str) -> Caller:
 
 def search_access(request: Request, search_condition: str) -> Caller:
     """For ``GET|POST /search/{sc}``: the caller, if they may run ``search_condition``."""
-    caller = _caller(request)
+    caller = caller_of(request)
     if not caller.runtime.access.can_search(caller.identity, search_condition):
         raise _deny(f"search {search_condition}")
     return caller
 
 
-def file_access(request: Request) -> Caller:
-    """For file content routes: the authenticated caller; the file service decides per column (it
-    knows the entity and field, and applies ``can_read_file``)."""
-    return _caller(request)
+def file_access(request: Request, table: str, column: str) -> Caller:
+    """For file content, short and presigned links: the caller, if they may read ``table.column``
+    (a table-level read grant or one on that column)."""
+    caller = caller_of(request)
+    if not caller.runtime.access.can_read_file(caller.identity, table, column):
+        raise ApiError(ErrorCode.FORBIDDEN_OPERATION, "Reading this file is not allowed")
+    return caller
 
 
 def entity_writer(table: str, action: WriteAction) -> Callable[[Request], Caller]:
     def write_access(request: Request) -> Caller:
-        caller = _caller(request)
+        caller = caller_of(request)
         if not caller.runtime.access.can_write_entity(caller.identity, table, action):
             raise _deny(f"{action} {table}")
-        require_headers(request, caller.runtime.settings.headers.required_on_write)
+        require_headers(request.headers, caller.runtime.settings.headers.required_on_write)
         return caller
 
     return write_access
@@ -74,15 +77,15 @@ def partial_updater(table: str, columns: Sequence[str]) -> Callable[[Request], C
     listed = tuple(columns)
 
     def partial_access(request: Request) -> Caller:
-        caller = _caller(request)
+        caller = caller_of(request)
         if not caller.runtime.access.can_partial_update(caller.identity, table, listed):
             raise _deny(f"update {', '.join(listed)} of {table}")
-        require_headers(request, caller.runtime.settings.headers.required_on_write)
+        require_headers(request.headers, caller.runtime.settings.headers.required_on_write)
         return caller
 
     return partial_access
 
 
-def anyone(request: Request) -> Caller:
-    """Routes every authenticated caller may use (enums)."""
-    return _caller(request)
+def authenticated(request: Request) -> Caller:
+    """Routes every authenticated caller may use (enums, uploads)."""
+    return caller_of(request)

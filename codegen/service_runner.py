@@ -1,0 +1,199 @@
+"""Running a generated registry, as ``registry-api serve`` does: check the output tree, start embedded
+PostgreSQL and S3 for what the settings leave unconfigured, migrate the database once from the tree's
+own copy of the regulation, then serve with uvicorn in one process or in ``settings.workers``.
+
+Every process serving requests builds its app with ``registry_api.deploy.build_app`` (workers through
+the generated package's factory, which calls it too). SIGTERM and Ctrl-C stop the workers, then S3, then
+PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import logging.config
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+
+from codegen.migrate import MigrationError, migrate
+from codegen.reader import read_regulation
+from registry_api.deploy import (
+    DeployError,
+    GeneratedRegistry,
+    build_app,
+    build_security,
+    load_generated,
+    warn_about,
+)
+from registry_api.embedded import EmbeddedPostgres, EmbeddedS3, stop_on_sigterm
+from registry_api.settings import Settings, SettingsError, env_name, settings_environment
+
+Echo = Callable[[str], None]
+DATABASE_NAME = "registry"
+DEFAULT_CONTEXTS = "!pub"
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging, plus our own loggers at INFO on the same handler (applied in every worker)."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    for name in ("registry_api", "rbac", "codegen"):
+        config["loggers"][name] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
+
+
+class ServeError(Exception):
+    """The service cannot start; ``str()`` is one line for the operator."""
+
+
+def needs_data_dir(settings: Settings) -> bool:
+    """Whether anything keeps its data under ``settings.data_dir``: embedded servers, development keys."""
+    return not settings.database.url or not settings.s3.endpoint_url or settings.auth.dev_auth
+
+
+def check_data_dir(settings: Settings, *, option: str | None = None) -> None:
+    """Fail with a line naming the variable (or option) when the data directory cannot be written."""
+    directory = settings.data_dir
+    name = option or env_name(("data_dir",))
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=directory, prefix=".write-check-"):
+            pass
+    except OSError as error:
+        raise SettingsError(f"{name}={directory}: not a writable directory ({error.strerror})") from None
+
+
+@contextlib.contextmanager
+def embedded_servers(settings: Settings, echo: Echo) -> Iterator[Settings]:
+    """Embedded PostgreSQL/S3 for whatever ``settings`` leave unconfigured, stopped on exit; yields the
+    settings completed with their addresses."""
+    with contextlib.ExitStack() as stack:
+        database = settings.database
+        s3 = settings.s3
+        if not database.url:
+            postgres = stack.enter_context(EmbeddedPostgres(settings.data_dir / "postgres"))
+            database = database.model_copy(update={"url": ensure_database(postgres, DATABASE_NAME)})
+            echo(f"embedded PostgreSQL under {postgres.data_dir}")
+        if not s3.endpoint_url:
+            server = stack.enter_context(
+                EmbeddedS3(
+                    settings.data_dir / "s3",
+                    access_key=s3.access_key,
+                    secret_key=s3.secret_key.get_secret_value(),
+                    region=s3.region,
+                )
+            )
+            s3 = s3.model_copy(update={"endpoint_url": server.endpoint_url, "create_buckets": True})
+            echo(f"embedded S3 at {server.endpoint_url}")
+        yield settings.model_copy(update={"database": database, "s3": s3})
+
+
+def ensure_database(postgres: EmbeddedPostgres, name: str) -> str:
+    """Create database ``name`` on the embedded server unless it exists; its URL."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(postgres.conninfo, autocommit=True) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if exists is None:
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return postgres.url_for(name)
+
+
+def migrate_registry(
+    registry: GeneratedRegistry, settings: Settings, *, contexts: str = DEFAULT_CONTEXTS, echo: Echo
+) -> None:
+    """Apply the pending changesets of the tree's regulation copy to ``settings.database.url``."""
+    regulation = read_regulation(registry.regulation_dir)
+    if regulation.errors:
+        raise ServeError(f"{registry.regulation_dir} has errors; regenerate the output")
+    if "pub" not in contexts.replace("!pub", ""):
+        echo("migrating without changesets of context 'pub' (pass --contexts to change)")
+    assert settings.database.url is not None
+    try:
+        # The deployments (internal, ext, public) start together and each migrates: the later ones wait.
+        report = migrate(
+            regulation,
+            settings.database.url,
+            contexts=contexts,
+            lock_wait_s=settings.database.migration_lock_wait_s,
+        )
+    except MigrationError as error:
+        raise ServeError(f"migration failed: {error}") from None
+    echo(f"migrations: {len(report.executed)} applied, {len(report.up_to_date)} up to date")
+
+
+def prepare_app(
+    directory: Path | GeneratedRegistry,
+    settings: Settings,
+    *,
+    contexts: str = DEFAULT_CONTEXTS,
+    echo: Echo = lambda line: None,
+) -> FastAPI:
+    """Migrate the database of ``settings`` and build the app, as one ``serve`` process does (tests
+    use this to get the served app without uvicorn). ``settings`` must name the database and S3."""
+    registry = directory if isinstance(directory, GeneratedRegistry) else load_generated(directory)
+    migrate_registry(registry, settings, contexts=contexts, echo=echo)
+    return build_app(settings, registry)
+
+
+def run_service(
+    directory: Path,
+    settings: Settings,
+    *,
+    contexts: str = DEFAULT_CONTEXTS,
+    echo: Echo,
+    data_dir_option: str | None = None,
+) -> None:
+    """``registry-api serve``: returns after SIGTERM or Ctrl-C, with everything it started stopped.
+    Raises ServeError, DeployError or SettingsError (each one line) before anything is started."""
+    logging_config = log_config()
+    logging.config.dictConfig(logging_config)
+    registry = load_generated(directory)  # a wrong folder fails before any server starts
+    if needs_data_dir(settings):
+        check_data_dir(settings, option=data_dir_option)
+    build_security(settings, registry)  # so does a broken policy, public-API file or realm setting
+    warn_about(settings, registry)
+    stop_on_sigterm()  # uvicorn re-raises SIGTERM after its shutdown: it must unwind through `finally`
+    with embedded_servers(settings, echo) as settings:
+        migrate_registry(registry, settings, contexts=contexts, echo=echo)
+        import uvicorn
+
+        echo(
+            f"serving the {settings.profile.value} profile on http://{settings.host}:{settings.port}"
+            f"{settings.api_root} with {settings.workers} worker(s) (Ctrl-C stops)"
+        )
+        if settings.workers == 1:
+            app = build_app(settings, registry)
+            uvicorn.run(app, host=settings.host, port=settings.port, log_config=logging_config)
+            return
+        # Workers are new processes: they import the generated package and build their app from the
+        # environment with the same builder, so they get the completed settings as variables.
+        os.environ.update(settings_environment(settings))
+        uvicorn.run(
+            f"{registry.package}.app:create_app",
+            factory=True,
+            app_dir=str(registry.directory),
+            workers=settings.workers,
+            host=settings.host,
+            port=settings.port,
+            log_config=logging_config,
+        )
+
+
+__all__ = [
+    "DeployError",
+    "ServeError",
+    "check_data_dir",
+    "embedded_servers",
+    "ensure_database",
+    "migrate_registry",
+    "prepare_app",
+    "run_service",
+]

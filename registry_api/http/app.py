@@ -1,0 +1,147 @@
+"""The FastAPI application of a generated registry, shaped by a deployment profile.
+
+A generated package describes its routes as :class:`RegistryRoutes`; :func:`create_app` mounts the
+ones the :class:`~registry_api.profiles.RoutePlan` serves under ``settings.api_root`` (a route a
+profile does not serve is not mounted at all, so it is a 404 or 405 even without the mesh in front),
+installs the problem+json error handlers, and keeps the :class:`~registry_api.runtime.Runtime` on
+``app.state`` for the routes.
+
+``create_app`` takes its :class:`~registry_api.runtime.Security` explicitly and has no default for it:
+``registry_api.deploy`` is the one place that builds it (``serve``, the generated factory, the OpenAPI
+emitter and the tests all go through there).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.routing import APIRoute
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.responses import JSONResponse, Response
+
+from registry_api.database import create_database_engine
+from registry_api.files import FileService
+from registry_api.http.file_endpoints import files_router
+from registry_api.http.problems import install_problem_handlers
+from registry_api.profiles import RoutePlan
+from registry_api.runtime import Runtime, Security
+from registry_api.settings import Settings
+
+HEALTH_PATH = "/actuator/health"
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
+class RouteMountError(RuntimeError):
+    """A route the profile must never serve was about to be mounted (a bug: fail before serving)."""
+
+
+@dataclass(frozen=True)
+class RegistryRoutes:
+    """Everything a generated package can serve, grouped the way profiles select it."""
+
+    name: str
+    title: str = ""
+    version: str = "1.0.0"
+    entity_routers: tuple[APIRouter, ...] = ()  # CRUD, partial updates and enums
+    file_routers: Mapping[tuple[str, str], APIRouter] = field(default_factory=dict)  # (table, column)
+    search_routers: Mapping[str, APIRouter] = field(default_factory=dict)  # GET /search/{sc}
+    search_body_routers: Mapping[str, APIRouter] = field(default_factory=dict)  # POST /search/{sc}
+    legacy_search_routers: Mapping[str, APIRouter] = field(default_factory=dict)  # GET /{sc}
+
+    @property
+    def has_files(self) -> bool:
+        return bool(self.file_routers)
+
+    def routers_for(self, plan: RoutePlan) -> Iterator[APIRouter]:
+        if plan.entities:
+            yield from self.entity_routers
+        for (table, column), router in sorted(self.file_routers.items()):
+            if plan.serves_file(table, column):
+                yield router
+        for name, router in sorted(self.search_routers.items()):
+            if not plan.serves_search(name):
+                continue
+            yield router
+            body = self.search_body_routers.get(name)
+            if body is not None and not plan.read_only:
+                yield body
+            legacy = self.legacy_search_routers.get(name)
+            if legacy is not None and plan.legacy_search_paths:
+                yield legacy
+
+
+def create_app(
+    routes: RegistryRoutes,
+    settings: Settings,
+    security: Security,
+    *,
+    engine: Engine | None = None,
+    files: FileService | None = None,
+) -> FastAPI:
+    """Build the service. ``engine`` defaults to pools on ``settings.database`` (closed at shutdown);
+    ``files`` to a file service on ``settings.s3`` and that engine."""
+    owns_engine = engine is None
+    main_engine = engine if engine is not None else create_database_engine(settings)
+    runtime = Runtime(
+        settings=settings,
+        engine=main_engine,
+        security=security,
+        files=files if files is not None else FileService.from_settings(settings, main_engine),
+        read_engine=create_database_engine(settings, autocommit=True) if owns_engine else None,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> Any:
+        yield
+        if owns_engine:
+            runtime.engine.dispose()
+            if runtime.read_engine is not None:
+                runtime.read_engine.dispose()
+
+    app = FastAPI(
+        title=routes.title or f"{routes.name} data factory",
+        version=routes.version,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    install_problem_handlers(app)
+
+    plan = security.plan
+    api_root = settings.api_root.rstrip("/")
+    for router in routes.routers_for(plan):
+        _mount(app, router, api_root, plan)
+    if routes.has_files:
+        _mount(app, files_router(plan), api_root, plan)
+
+    app.add_api_route(HEALTH_PATH, _health, methods=["GET"], include_in_schema=False)
+    return app
+
+
+def _mount(app: FastAPI, router: APIRouter, prefix: str, plan: RoutePlan) -> None:
+    if plan.read_only:
+        for route in router.routes:
+            methods = set(route.methods or ()) if isinstance(route, APIRoute) else set()
+            if methods - READ_METHODS:
+                raise RouteMountError(
+                    f"a read-only profile may not serve {sorted(methods)} {getattr(route, 'path', route)}"
+                )
+    app.include_router(router, prefix=prefix)
+
+
+def _health(request: Request) -> Response:
+    """Liveness and readiness in one: UP when the database answers."""
+    runtime: Runtime = request.app.state.runtime
+    try:
+        with runtime.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        return JSONResponse({"status": "DOWN", "components": {"db": {"status": "DOWN"}}}, status_code=503)
+    return JSONResponse({"status": "UP", "components": {"db": {"status": "UP"}}})

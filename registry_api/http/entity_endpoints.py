@@ -1,0 +1,42 @@
+"""The generated entity routes' entry points: the caller was checked by ``dependencies``; the work is
+done by ``registry_api.entities``; the answer is shaped here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel
+from starlette.requests import Request
+from starlette.responses import Response
+
+from registry_api import entities
+from registry_api.entities import EntitySpec
+from registry_api.http.dependencies import read_access
+from registry_api.http.responses import json_response
+from registry_api.runtime import Caller
+
+
+def read(spec: EntitySpec, entity_id: Any, request: Request) -> Response:
+    """``GET /{entity}/{id}``."""
+    return json_response(entities.read(spec, entity_id, read_access(request, spec.name)))
+
+
+def create(spec: EntitySpec, body: BaseModel, caller: Caller) -> dict[str, str]:
+    """``POST /{entity}`` → ``{"id"}``."""
+    return entities.create(spec, body, caller)
+
+
+def replace(spec: EntitySpec, entity_id: Any, body: BaseModel, caller: Caller) -> None:
+    """``PUT /{entity}/{id}`` → 204."""
+    entities.replace(spec, entity_id, body, caller)
+
+
+def remove(spec: EntitySpec, entity_id: Any, caller: Caller) -> None:
+    """``DELETE /{entity}/{id}`` → 204."""
+    entities.remove(spec, entity_id, caller)
+
+
+def patch(spec: EntitySpec, entity_id: Any, body: BaseModel, columns: Sequence[str], caller: Caller) -> None:
+    """``PATCH /partial/{name}/{id}`` → 204."""
+    entities.patch(spec, entity_id, body, columns, caller)

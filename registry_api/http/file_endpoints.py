@@ -1,0 +1,123 @@
+"""The file routes: the per-column content routes (generated; they call :func:`content`) and the
+routes of the file service itself (:func:`files_router`): upload, short links and, on the internal
+profile, presigned links. Access is decided here, like for entities; the file service does the work.
+
+The router has no prefix: the app mounts it under ``settings.api_root`` like the generated ones.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import Table
+from starlette.responses import Response
+
+from registry_api.errors import ApiError, ErrorCode
+from registry_api.files import DownloadQuery, UploadBody
+from registry_api.http.dependencies import authenticated, file_access, runtime_of
+from registry_api.http.openapi import FILE_CONTENT_RESPONSES, UPLOAD_OPENAPI_EXTRA, UPLOAD_RESPONSES
+from registry_api.http.responses import file_response
+from registry_api.profiles import RoutePlan
+from registry_api.runtime import Caller
+from schemas.naming import from_path_segment
+from schemas.wire import PresignedLink, UploadedFile
+
+
+def download_query(request: Request) -> DownloadQuery:
+    headers = request.headers
+    return DownloadQuery(
+        head=request.method == "HEAD",
+        accept=headers.get("accept"),
+        range=headers.get("range"),
+        if_none_match=headers.get("if-none-match"),
+        if_range=headers.get("if-range"),
+    )
+
+
+def content(request: Request, table: Table, column: str, entity_id: Any, file_id: str) -> Response:
+    """``GET|HEAD /files/{entity}/{entityId}/{field}/{fileId}``: 403 without a read grant on the table
+    or that column; 404 unless the entity exists and that field holds that file."""
+    caller = file_access(request, table.name, column)
+    answer = caller.runtime.files.content(table, column, entity_id, file_id, download_query(request))
+    return file_response(answer)
+
+
+def files_router(plan: RoutePlan) -> APIRouter:
+    """The file service's own routes ``plan`` serves."""
+    router = APIRouter(tags=["files"])
+
+    if plan.entities and not plan.read_only:
+
+        @router.post(
+            "/files",
+            status_code=201,
+            response_model=UploadedFile,
+            responses=UPLOAD_RESPONSES,
+            openapi_extra=UPLOAD_OPENAPI_EXTRA,
+            summary="Upload a file to the staging area",
+        )
+        async def upload_file(
+            request: Request, caller: Annotated[Caller, Depends(authenticated)]
+        ) -> JSONResponse:
+            # async: the body streams from the event loop; S3 and the database work in a thread.
+            body = UploadBody(
+                request.stream(), request.headers.get("content-type"), request.headers.get("content-length")
+            )
+            files = caller.runtime.files
+            uploaded = await files.upload_stream(
+                body, caller.identity, caller.headers.root_business_process_instance_id
+            )
+            return JSONResponse(uploaded.model_dump(mode="json", by_alias=True), status_code=201)
+
+    if plan.short_links:
+
+        def short_link(short_name: str, request: Request) -> Response:
+            runtime = runtime_of(request)
+            entry = runtime.files.resolve_short_name(short_name)
+            if entry.entity is None or entry.field is None or entry.entity_id is None:
+                raise ApiError(ErrorCode.NOT_FOUND, "No such file")
+            if not plan.serves_file(entry.entity, entry.field):
+                raise ApiError(ErrorCode.NOT_FOUND, "No such file")  # this deployment does not serve it
+            caller = file_access(request, entry.entity, entry.field)
+            answer = caller.runtime.files.content(
+                entry.entity, entry.field, entry.entity_id, entry.id, download_query(request)
+            )
+            return file_response(answer)
+
+        # GET and HEAD as two routes: one operation in OpenAPI (fastapi#1773: GET routes lack HEAD).
+        router.add_api_route(
+            "/s/{short_name}",
+            short_link,
+            methods=["GET"],
+            responses=FILE_CONTENT_RESPONSES,
+            response_class=Response,
+            summary="The file behind a short link",
+        )
+        router.add_api_route("/s/{short_name}", short_link, methods=["HEAD"], include_in_schema=False)
+
+    if plan.presign:
+
+        @router.get(
+            "/files/{entity}/{entity_id}/{field}/{file_id}/link",
+            response_model=PresignedLink,
+            responses={code: FILE_CONTENT_RESPONSES[code] for code in (403, 404, 503)},
+            summary="A presigned S3 URL for the file (internal profile only)",
+        )
+        def presigned_link(
+            entity: str,
+            entity_id: str,
+            field: str,
+            file_id: str,
+            request: Request,
+            expires_in: Annotated[int | None, Query(alias="expiresIn")] = None,
+        ) -> JSONResponse:
+            table, column = from_path_segment(entity), from_path_segment(field)
+            if not plan.serves_file(table, column):
+                raise ApiError(ErrorCode.NOT_FOUND, "No such file")
+            caller = file_access(request, table, column)
+            link = caller.runtime.files.presigned_link(table, column, entity_id, file_id, expires_in)
+            return JSONResponse(link.model_dump(mode="json", by_alias=True))
+
+    return router

@@ -1,0 +1,4 @@
+"""Routers, one module per API element.
+
+Generated from the regulation; do not edit.
+"""

@@ -1,0 +1,87 @@
+"""Search condition ``laboratory_equal_edrpou_name_count`` over the view
+``laboratory_equal_edrpou_name_count_v``: `GET /search/laboratory-equal-edrpou-name-count` (query string),
+`POST /search/laboratory-equal-edrpou-name-count` (JSON body) and the legacy `GET
+/laboratory-equal-edrpou-name-count`.
+
+Pagination: none; limit: none. Exposed to: nobody outside the platform.
+Generated from createSearchCondition at data-model/createSearchConditions.xml:74; do not edit.
+"""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from registry_api.http import search_endpoints
+from registry_api.search.spec import OutputColumn, SearchParameter, SearchSpec, SearchType, SortKey
+
+SPEC = SearchSpec(
+    name="laboratory_equal_edrpou_name_count",
+    view="laboratory_equal_edrpou_name_count_v",
+    parameters=(
+        SearchParameter(name="edrpou", column="edrpou", search_type=SearchType.EQUAL),
+        SearchParameter(name="name", column="name", search_type=SearchType.EQUAL),
+    ),
+    outputs=(
+        OutputColumn(column="edrpou", name="edrpou"),
+        OutputColumn(column="name", name="name"),
+        OutputColumn(column="cnt", name="cnt"),
+    ),
+    sorting=(SortKey(column="edrpou"), SortKey(column="name"), SortKey(column="cnt")),
+)
+
+
+class LaboratoryEqualEdrpouNameCountParameters(BaseModel):
+    """Query-string parameters of ``laboratory_equal_edrpou_name_count``."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+
+    edrpou: str | None = Field(default=None, alias="edrpou", description="equal on edrpou")
+    name: str | None = Field(default=None, alias="name", description="equal on name")
+
+
+class LaboratoryEqualEdrpouNameCountParametersBody(BaseModel):
+    """JSON body of ``POST /search/laboratory-equal-edrpou-name-count``."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+
+    edrpou: str | None = Field(default=None, alias="edrpou", description="equal on edrpou")
+    name: str | None = Field(default=None, alias="name", description="equal on name")
+
+
+router = APIRouter(tags=["search"])  # GET /search/...
+body_router = APIRouter(tags=["search"])  # POST /search/... (not on the read-only public profile)
+legacy_router = APIRouter(tags=["search"])  # GET /... (the reference's legacy path)
+
+@router.get(
+    "/search/laboratory-equal-edrpou-name-count",
+    response_model=list[dict[str, Any]],
+)
+def search_laboratory_equal_edrpou_name_count(
+    request: Request,
+    parameters: Annotated[LaboratoryEqualEdrpouNameCountParameters, Query()],
+) -> Response:
+    """Run ``laboratory_equal_edrpou_name_count`` with query-string parameters."""
+    return search_endpoints.by_query(SPEC, request)
+
+
+@body_router.post(
+    "/search/laboratory-equal-edrpou-name-count",
+    response_model=list[dict[str, Any]],
+)
+def search_laboratory_equal_edrpou_name_count_by_body(
+    request: Request,
+    body: LaboratoryEqualEdrpouNameCountParametersBody,
+) -> Response:
+    """Run ``laboratory_equal_edrpou_name_count`` with a JSON body carrying the same parameters."""
+    return search_endpoints.by_body(SPEC, body, request)
+
+
+legacy_router.add_api_route(
+    "/laboratory-equal-edrpou-name-count",
+    search_laboratory_equal_edrpou_name_count,
+    methods=["GET"],
+    response_model=list[dict[str, Any]],
+    deprecated=True,
+    summary="Search laboratory_equal_edrpou_name_count (legacy path)",
+)

@@ -1,0 +1,81 @@
+"""Search condition ``ownership_contains_name`` over the view ``ownership_contains_name_v``: `GET
+/search/ownership-contains-name` (query string), `POST /search/ownership-contains-name` (JSON body) and
+the legacy `GET /ownership-contains-name`.
+
+Pagination: none; limit: none. Exposed to: nobody outside the platform.
+Generated from createSearchCondition at data-model/createSearchConditions.xml:51; do not edit.
+"""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from registry_api.http import search_endpoints
+from registry_api.search.spec import OutputColumn, SearchParameter, SearchSpec, SearchType, SortKey
+
+SPEC = SearchSpec(
+    name="ownership_contains_name",
+    view="ownership_contains_name_v",
+    parameters=(SearchParameter(name="name", column="name", search_type=SearchType.CONTAINS),),
+    outputs=(
+        OutputColumn(column="ownership_id", name="ownershipId"),
+        OutputColumn(column="code", name="code"),
+        OutputColumn(column="name", name="name"),
+    ),
+    sorting=(SortKey(column="name"), SortKey(column="ownership_id"), SortKey(column="code")),
+)
+
+
+class OwnershipContainsNameParameters(BaseModel):
+    """Query-string parameters of ``ownership_contains_name``."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+
+    name: str | None = Field(default=None, alias="name", description="contains on name")
+
+
+class OwnershipContainsNameParametersBody(BaseModel):
+    """JSON body of ``POST /search/ownership-contains-name``."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+
+    name: str | None = Field(default=None, alias="name", description="contains on name")
+
+
+router = APIRouter(tags=["search"])  # GET /search/...
+body_router = APIRouter(tags=["search"])  # POST /search/... (not on the read-only public profile)
+legacy_router = APIRouter(tags=["search"])  # GET /... (the reference's legacy path)
+
+@router.get(
+    "/search/ownership-contains-name",
+    response_model=list[dict[str, Any]],
+)
+def search_ownership_contains_name(
+    request: Request,
+    parameters: Annotated[OwnershipContainsNameParameters, Query()],
+) -> Response:
+    """Run ``ownership_contains_name`` with query-string parameters."""
+    return search_endpoints.by_query(SPEC, request)
+
+
+@body_router.post(
+    "/search/ownership-contains-name",
+    response_model=list[dict[str, Any]],
+)
+def search_ownership_contains_name_by_body(
+    request: Request,
+    body: OwnershipContainsNameParametersBody,
+) -> Response:
+    """Run ``ownership_contains_name`` with a JSON body carrying the same parameters."""
+    return search_endpoints.by_body(SPEC, body, request)
+
+
+legacy_router.add_api_route(
+    "/ownership-contains-name",
+    search_ownership_contains_name,
+    methods=["GET"],
+    response_model=list[dict[str, Any]],
+    deprecated=True,
+    summary="Search ownership_contains_name (legacy path)",
+)

@@ -1,0 +1,80 @@
+"""Search condition ``staff_status_contains_name`` over the view ``staff_status_contains_name_v``: `GET
+/search/staff-status-contains-name` (query string), `POST /search/staff-status-contains-name` (JSON body)
+and the legacy `GET /staff-status-contains-name`.
+
+Pagination: none; limit: none. Exposed to: nobody outside the platform.
+Generated from createSearchCondition at data-model/createSearchConditions.xml:96; do not edit.
+"""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from registry_api.http import search_endpoints
+from registry_api.search.spec import OutputColumn, SearchParameter, SearchSpec, SearchType, SortKey
+
+SPEC = SearchSpec(
+    name="staff_status_contains_name",
+    view="staff_status_contains_name_v",
+    parameters=(SearchParameter(name="name", column="name", search_type=SearchType.CONTAINS),),
+    outputs=(
+        OutputColumn(column="staff_status_id", name="staffStatusId"),
+        OutputColumn(column="name", name="name"),
+    ),
+    sorting=(SortKey(column="name"), SortKey(column="staff_status_id")),
+)
+
+
+class StaffStatusContainsNameParameters(BaseModel):
+    """Query-string parameters of ``staff_status_contains_name``."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+
+    name: str | None = Field(default=None, alias="name", description="contains on name")
+
+
+class StaffStatusContainsNameParametersBody(BaseModel):
+    """JSON body of ``POST /search/staff-status-contains-name``."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+
+    name: str | None = Field(default=None, alias="name", description="contains on name")
+
+
+router = APIRouter(tags=["search"])  # GET /search/...
+body_router = APIRouter(tags=["search"])  # POST /search/... (not on the read-only public profile)
+legacy_router = APIRouter(tags=["search"])  # GET /... (the reference's legacy path)
+
+@router.get(
+    "/search/staff-status-contains-name",
+    response_model=list[dict[str, Any]],
+)
+def search_staff_status_contains_name(
+    request: Request,
+    parameters: Annotated[StaffStatusContainsNameParameters, Query()],
+) -> Response:
+    """Run ``staff_status_contains_name`` with query-string parameters."""
+    return search_endpoints.by_query(SPEC, request)
+
+
+@body_router.post(
+    "/search/staff-status-contains-name",
+    response_model=list[dict[str, Any]],
+)
+def search_staff_status_contains_name_by_body(
+    request: Request,
+    body: StaffStatusContainsNameParametersBody,
+) -> Response:
+    """Run ``staff_status_contains_name`` with a JSON body carrying the same parameters."""
+    return search_endpoints.by_body(SPEC, body, request)
+
+
+legacy_router.add_api_route(
+    "/staff-status-contains-name",
+    search_staff_status_contains_name,
+    methods=["GET"],
+    response_model=list[dict[str, Any]],
+    deprecated=True,
+    summary="Search staff_status_contains_name (legacy path)",
+)

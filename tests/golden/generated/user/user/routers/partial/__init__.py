@@ -1,0 +1,4 @@
+"""Partial update routers.
+
+Generated from the regulation; do not edit.
+"""
