@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from codegen.commands import auth, demo, generate, istio, migrate, regulation, serve
+from codegen.commands import auth, demo, generate, istio, migrate, regulation, serve, status
 
 app = typer.Typer(
     name="registry-api",
@@ -19,7 +19,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for commands in (regulation, migrate, generate, serve, istio, auth, demo):
+for commands in (regulation, migrate, status, generate, serve, istio, auth, demo):
     commands.register(app)
 
 

@@ -38,6 +38,7 @@ class Action(StrEnum):
     ACCEPT_CHECKSUM = "CHECKSUM"  # validCheckSum accepted a changed checksum: nothing runs
     UP_TO_DATE = "UP_TO_DATE"
     NOT_IN_CONTEXT = "NOT_IN_CONTEXT"
+    CHANGED = "CHANGED"  # edited after it was applied, without runOnChange or validCheckSum: refused
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,11 +102,13 @@ def _describe(changeset: ChangeSet) -> str:
     return "; ".join(parts) or "empty"
 
 
-def _action(
+def classify(
     changeset: ChangeSet,
     applied: dict[tuple[str, str, str], changelog.AppliedChangeSet],
     contexts: RuntimeContexts,
 ) -> Action:
+    """What ``migrate`` does with ``changeset`` given the ``databasechangelog`` rows ``applied``;
+    :attr:`Action.CHANGED` where it refuses to go on (``status`` reports it instead)."""
     if not contexts.allows(changeset.contexts):
         return Action.NOT_IN_CONTEXT
     row = applied.get((changeset.id, changeset.author, changeset.file))
@@ -126,10 +129,22 @@ def _action(
         return Action.ACCEPT_CHECKSUM
     if changeset.run_on_change:
         return Action.RERUN
+    return Action.CHANGED
+
+
+def _action(
+    changeset: ChangeSet,
+    applied: dict[tuple[str, str, str], changelog.AppliedChangeSet],
+    contexts: RuntimeContexts,
+) -> Action:
+    action = classify(changeset, applied, contexts)
+    if action is not Action.CHANGED:
+        return action
+    row = applied[(changeset.id, changeset.author, changeset.file)]
     raise MigrationError(
         f"changeset '{changeset.id}' by '{changeset.author}' in {changeset.file} was changed after it was "
-        f"applied (checksum {row.md5sum} applied, {current} now); revert the edit and add a new changeset "
-        'instead, or mark it runOnChange="true" or <validCheckSum>'
+        f"applied (checksum {row.md5sum} applied, {md5sum(changeset)} now); revert the edit and add a new "
+        'changeset instead, or mark it runOnChange="true" or <validCheckSum>'
     )
 
 
@@ -185,7 +200,7 @@ def _execute(connection: Connection, statements: list[str]) -> None:
         cursor.close()
 
 
-def _postgres_message(error: Exception) -> str:
+def postgres_message(error: Exception) -> str:
     original = error.orig if isinstance(error, DBAPIError) else error
     primary = original.diag.message_primary if isinstance(original, psycopg.Error) else None
     if isinstance(original, psycopg.Error) and primary:
@@ -255,7 +270,7 @@ def migrate(
         try:
             connection = engine.connect()
         except DBAPIError as error:
-            raise MigrationError(f"cannot connect to the database: {_postgres_message(error)}") from None
+            raise MigrationError(f"cannot connect to the database: {postgres_message(error)}") from None
         with connection:
             if dry_run:
                 applied = changelog.read_applied(connection)
@@ -350,11 +365,11 @@ def _apply(
         if not changeset.fail_on_error:  # failOnError="false": Liquibase logs it and goes on, unrecorded
             report.notices.append(
                 f"NOTICE: changeset {_ref(changeset)} failed and was skipped (failOnError=false): "
-                f"{_postgres_message(error)}"
+                f"{postgres_message(error)}"
             )
             return
         raise MigrationError(
             f"changeset '{changeset.id}' by '{changeset.author}' in {changeset.file} failed and was rolled "
             "back: "
-            f"{_postgres_message(error)}"
+            f"{postgres_message(error)}"
         ) from error
