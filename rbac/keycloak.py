@@ -7,6 +7,9 @@ Then python-keycloak's ``decode_token(..., key=<JWKSet>)`` checks the signature 
 algorithm list and the claims (``iss``, ``exp``, ``nbf`` always). Roles come from
 ``realm_access.roles``; a token without them (Keycloak's lightweight access tokens) is refused with
 a message saying so rather than silently denied everything.
+
+``authenticate`` reuses the identity of a token it verified before, until the token's ``exp``
+(``rbac.token_cache``); ``verify`` always verifies.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from keycloak import KeycloakOpenID
 from rbac.errors import AuthenticationError
 from rbac.keys import CLIENT_ID, Realm, RealmKeys
 from rbac.principal import Identity
+from rbac.token_cache import VerifiedTokens
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +81,7 @@ class KeycloakAuthenticator:
         *,
         algorithms: Sequence[str] = ("RS256",),
         leeway_s: int = 30,
+        cache: VerifiedTokens | None = None,
     ) -> None:
         if not realms:
             raise ValueError("a Keycloak authenticator needs at least one realm")
@@ -95,6 +100,7 @@ class KeycloakAuthenticator:
         self._keys = keys
         self._algorithms = list(algorithms)
         self._leeway = leeway_s
+        self.cache = cache if cache is not None else VerifiedTokens(0, 0)
 
     @property
     def realms(self) -> tuple[Realm, ...]:
@@ -106,9 +112,14 @@ class KeycloakAuthenticator:
             raise AuthenticationError(
                 "an access token is required (X-Access-Token or Authorization: Bearer)", error=""
             )
-        return self.verify(token)
+        identity = self.cache.get(token)
+        if identity is None:
+            identity = self.verify(token)
+            self.cache.put(token, identity)
+        return identity
 
     def verify(self, token: str) -> Identity:
+        """Verify ``token`` fully (no cache): signature, algorithm, issuer, ``exp``/``nbf``, roles."""
         header, unverified = unverified_parts(token)
         if header.get("alg") not in self._algorithms:
             raise AuthenticationError(f"token algorithm {header.get('alg')!r} is not accepted")

@@ -25,6 +25,7 @@ from rbac.enforcer import CasbinAccessPolicy, PolicyLoadError
 from rbac.keycloak import KeycloakAuthenticator
 from rbac.keys import Realm, RealmKeys, realm
 from rbac.policy import ACCESS_MODEL_FILE, MODEL_FILE, POLICY_FILE, PolicyError, read_route_facts
+from rbac.token_cache import VerifiedTokens
 from registry_api.access import AnonymousAuthenticator, Authenticator
 from registry_api.files import FileService
 from registry_api.http.app import RegistryRoutes, create_app
@@ -172,7 +173,11 @@ def keycloak_authenticator(profile: Profile, settings: Settings, *, dev_auth: bo
         jwks_file=auth.jwks_file, refresh_min_interval_s=auth.jwks_refresh_min_interval_s, extra=extra
     )
     return KeycloakAuthenticator(
-        accepted_realms(profile, auth), keys, algorithms=auth.algorithms, leeway_s=auth.leeway_s
+        accepted_realms(profile, auth),
+        keys,
+        algorithms=auth.algorithms,
+        leeway_s=auth.leeway_s,
+        cache=VerifiedTokens(auth.token_cache_size, auth.token_cache_max_age_s),
     )
 
 

@@ -133,6 +133,12 @@ class AuthSettings(BaseModel):
     jwks_refresh_min_interval_s: float = 30.0
     algorithms: tuple[str, ...] = ("RS256",)
     leeway_s: int = Field(default=30, ge=0)
+    token_cache_size: int = Field(
+        default=10_000, ge=0, description="Verified tokens remembered per process (0: verify every request)."
+    )
+    token_cache_max_age_s: float = Field(
+        default=300.0, ge=0, description="A verified token is reused until its exp, but at most this long."
+    )
     dev_auth: bool = False
 
     @field_validator("keycloak_url")

@@ -106,3 +106,15 @@ def test_public_profile(client_for: Any) -> None:
     assert client.post(f"{ROOT}/city", json={"name": "x"}).status_code == 404
     assert client.post(f"{ROOT}/files", files={"file": ("a.txt", b"a")}).status_code == 404
     assert client.get(f"{ROOT}/files/user/{UNKNOWN_ID}/documents/{UNKNOWN_ID}").status_code == 404
+
+
+def test_a_served_profile_verifies_a_steady_token_once(client_for: Any, token_for: TokenFactory) -> None:
+    client = client_for(Profile.INTERNAL)
+    cache = client.app.state.runtime.security.authenticator.cache  # type: ignore[attr-defined]
+    officer = {"X-Access-Token": token_for("officer-portal", ["officer"])}
+    for _ in range(3):
+        assert client.get(f"{ROOT}/city/{UNKNOWN_ID}", headers=officer).status_code == 404
+    assert (cache.misses, cache.hits) == (1, 2)
+    forged = {"X-Access-Token": officer["X-Access-Token"][:-4] + "AAAA"}
+    assert client.get(f"{ROOT}/city/{UNKNOWN_ID}", headers=forged).status_code == 401
+    assert len(cache) == 1
