@@ -5,6 +5,9 @@
 * ``database_url`` (function): a fresh empty database on that server, dropped after the test.
 * ``s3`` (session): a fresh nanio S3 server; ``.client()`` gives a boto3 client configured as for Ceph.
 * ``shared_dir`` (session): ``../shared`` beside the repository (regulation corpus, Istio CRDs).
+* ``realms`` (session): a test realm signing key and its JWKS file (``tests.served_registry.TestRealms``).
+* ``generated_user`` (session): ``examples/user`` generated once, loaded as ``serve`` loads it; serve it
+  with ``tests.served_registry.served_registry`` (``tests/files/conftest.py``: the ``user_api`` fixture).
 
 Servers are stopped by fixture teardown, and also by atexit handlers (Ctrl-C, SIGTERM) in case pytest
 never reaches teardown.
@@ -23,7 +26,9 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from registry_api.deploy import GeneratedRegistry, forget_package
 from registry_api.embedded import EmbeddedPostgres, EmbeddedS3, stop_on_sigterm
+from tests.served_registry import USER_EXAMPLE, TestRealms, generate_registry
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -88,3 +93,16 @@ def s3() -> Iterator[EmbeddedS3]:
     finally:
         server.stop()
         shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def realms(tmp_path_factory: pytest.TempPathFactory) -> TestRealms:
+    return TestRealms(tmp_path_factory.mktemp("realms"))
+
+
+@pytest.fixture(scope="session")
+def generated_user(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GeneratedRegistry]:
+    """``examples/user`` generated once, with its public-API settings."""
+    out = tmp_path_factory.mktemp("generated-user")
+    yield generate_registry(USER_EXAMPLE, out, public_api=USER_EXAMPLE / "public-api.yaml")
+    forget_package("user")
