@@ -110,7 +110,7 @@ def migrate_registry(
     registry: GeneratedRegistry, settings: Settings, *, contexts: str = DEFAULT_CONTEXTS, echo: Echo
 ) -> None:
     """Apply the pending changesets of the tree's regulation copy to ``settings.database.url``."""
-    regulation = read_regulation(registry.regulation_dir)
+    regulation = read_regulation(registry.regulation_dir, realms=settings.auth.realm_names())
     if regulation.errors:
         raise ServeError(f"{registry.regulation_dir} has errors; regenerate the output")
     if "pub" not in contexts.replace("!pub", ""):

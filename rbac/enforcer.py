@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -21,6 +21,7 @@ import casbin
 from rbac.policy import (
     ACCESS_MODEL_FILE,
     ACCESS_MODEL_VERSION,
+    ANY,
     MODEL_FILE,
     POLICY_FILE,
     READ,
@@ -31,6 +32,7 @@ from rbac.policy import (
 )
 from rbac.principal import Identity
 from schemas.naming import to_camel
+from schemas.realms import REFERENCE_REALM_NAMES, RealmKind, accepted_list
 from schemas.regulation import IS_AUTHENTICATED
 
 WriteAction = Literal["insert", "update", "delete"]
@@ -73,6 +75,30 @@ def load_access_model(path: Path) -> dict[str, _SearchConditionAccess]:
     }
 
 
+def canonical_realms(enforcer: casbin.Enforcer, realms: Mapping[str, RealmKind]) -> None:
+    """Rewrite the policy's realms (as the regulation wrote them: ``officer``, ``officer-portal``, a
+    deployment's own name ...) to their :class:`RealmKind`, which callers' realms are compared as.
+    A realm nobody could log in to stops the load: its grants would silently apply to nobody."""
+    rules: dict[tuple[str, ...], None] = {}
+    unknown: set[str] = set()
+    for role, realm, obj, action in enforcer.get_policy():
+        if realm != ANY:
+            kind = realms.get(realm)
+            if kind is None:
+                unknown.add(realm)
+                continue
+            realm = kind.value
+        rules[(role, realm, obj, action)] = None
+    if unknown:
+        raise PolicyLoadError(
+            f"the RBAC policy grants to realm(s) {', '.join(sorted(unknown))}, which this deployment "
+            f"does not know; accepted: {accepted_list(realms)}"
+        )
+    enforcer.clear_policy()
+    if rules:
+        enforcer.add_policies([list(rule) for rule in rules])
+
+
 class CasbinAccessPolicy:
     """Implements ``registry_api.access.AccessPolicy``.
 
@@ -88,8 +114,10 @@ class CasbinAccessPolicy:
         *,
         anonymous_search: Callable[[str], bool] | None = None,
         anonymous_file: Callable[[str, str], bool] | None = None,
+        realms: Mapping[str, RealmKind] = REFERENCE_REALM_NAMES,
     ) -> None:
         self._enforcer = enforcer
+        self._realms = realms
         # Casbin logs every denial as a WARNING (roles, objects): a denial is an answer, not a fault.
         logging.getLogger("casbin.enforcer").setLevel(logging.ERROR)
         self._search_conditions = search_conditions
@@ -108,17 +136,21 @@ class CasbinAccessPolicy:
         *,
         anonymous_search: Callable[[str], bool] | None = None,
         anonymous_file: Callable[[str, str], bool] | None = None,
+        realms: Mapping[str, RealmKind] = REFERENCE_REALM_NAMES,
     ) -> CasbinAccessPolicy:
+        """``realms``: every realm name the deployment understands (``AuthSettings.realm_names()``)."""
         paths = [directory / MODEL_FILE, directory / POLICY_FILE, directory / ACCESS_MODEL_FILE]
         missing = [str(p) for p in paths if not p.is_file()]
         if missing:
             raise PolicyLoadError(f"generated RBAC files missing: {', '.join(missing)}")
         enforcer = casbin.Enforcer(str(paths[0]), str(paths[1]))
+        canonical_realms(enforcer, realms)
         return cls(
             enforcer,
             load_access_model(paths[2]),
             anonymous_search=anonymous_search,
             anonymous_file=anonymous_file,
+            realms=realms,
         )
 
     # -- decisions ---------------------------------------------------------------------------
@@ -132,9 +164,12 @@ class CasbinAccessPolicy:
     def _decide(self, roles: frozenset[str], realm: str, obj: str, action: str) -> bool:
         return any(self._role_decision(role, realm, obj, action) for role in sorted(roles))
 
-    @staticmethod
-    def _subject(identity: Identity) -> tuple[frozenset[str], str]:
-        return identity.roles | {IS_AUTHENTICATED}, identity.realm or ""
+    def _subject(self, identity: Identity) -> tuple[frozenset[str], str]:
+        """The caller's roles and realm kind (a realm the policy does not name stays as it is, and
+        then matches only grants without a realm)."""
+        realm = identity.realm or ""
+        kind = self._realms.get(realm)
+        return identity.roles | {IS_AUTHENTICATED}, kind.value if kind is not None else realm
 
     def allowed(self, identity: Identity, obj: str, action: str) -> bool:
         """Whether any role of an authenticated caller may do ``action`` on the policy object."""

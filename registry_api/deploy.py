@@ -220,10 +220,13 @@ def _security(
     plan = plan_for(profile.value, facts.exposures, facts.sc_file_columns, published)
     if profile is Profile.PUBLIC:
         access = CasbinAccessPolicy.from_directory(
-            registry.rbac_dir, anonymous_search=plan.serves_search, anonymous_file=plan.serves_file
+            registry.rbac_dir,
+            anonymous_search=plan.serves_search,
+            anonymous_file=plan.serves_file,
+            realms=settings.auth.realm_names(),
         )
         return Security(authenticator or AnonymousAuthenticator(), access, plan)
-    access = CasbinAccessPolicy.from_directory(registry.rbac_dir)
+    access = CasbinAccessPolicy.from_directory(registry.rbac_dir, realms=settings.auth.realm_names())
     if authenticator is None:
         authenticator = keycloak_authenticator(profile, settings, dev_auth=dev_auth)
     return Security(authenticator, access, plan)

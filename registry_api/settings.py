@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from schemas.realms import RealmKind, realm_names
+
 ENV_PREFIX = "REGISTRY_"
 ENV_NESTED_DELIMITER = "__"
 
@@ -148,6 +150,17 @@ class AuthSettings(BaseModel):
         if checked is None:
             raise ValueError("the Keycloak URL must not be empty")
         return checked
+
+    def realm_names(self) -> dict[str, RealmKind]:
+        """Every realm name a regulation's ``ext:role realm`` may use here: the reference's names and
+        this deployment's (``schemas/realms.py``)."""
+        return realm_names(
+            {
+                RealmKind.OFFICER: self.officer_realm,
+                RealmKind.CITIZEN: self.citizen_realm,
+                RealmKind.EXTERNAL_SYSTEM: self.external_system_realm,
+            }
+        )
 
 
 class HeaderSettings(BaseModel):

@@ -26,9 +26,10 @@ def generate_command(
     ] = None,
 ) -> None:
     """Generate the registry's API package, OpenAPI documents, RBAC policy and Istio resources."""
+    from codegen.commands.common import configured_realms
     from codegen.reader import read_regulation
 
-    model = read_regulation(regulation)
+    model = read_regulation(regulation, realms=configured_realms())
     if model.errors:
         for diagnostic in model.errors:
             typer.echo(f"{diagnostic.location}: error {diagnostic.code}: {diagnostic.message}", err=True)

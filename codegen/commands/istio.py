@@ -58,9 +58,10 @@ def istio(
     if not regulation_path.exists():
         raise _fail([f"{regulation_path} does not exist"], 2)
 
+    from codegen.commands.common import configured_realms
     from codegen.reader import read_regulation  # the reader is heavy; --check does not need it
 
-    regulation = read_regulation(regulation_path)
+    regulation = read_regulation(regulation_path, realms=configured_realms())
     if regulation.errors:
         raise _fail(
             [f"{regulation_path}: the regulation has errors; run `registry-api lint` for details"]

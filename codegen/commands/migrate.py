@@ -11,6 +11,7 @@ from pathlib import Path
 
 import typer
 
+from codegen.commands.common import configured_realms
 from codegen.migrate import MigrationError, migrate
 from codegen.reader import read_regulation
 from registry_api.settings import Settings
@@ -65,7 +66,7 @@ def migrate_command(
             err=True,
         )
         raise typer.Exit(2)
-    regulation = read_regulation(regulation_path)
+    regulation = read_regulation(regulation_path, realms=configured_realms())
     errors = [d for d in regulation.diagnostics if d.severity is Severity.ERROR]
     if errors:
         for d in errors:

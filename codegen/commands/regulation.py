@@ -11,6 +11,7 @@ from pathlib import Path
 
 import typer
 
+from codegen.commands.common import configured_realms
 from codegen.reader import read_regulation
 from codegen.reader.export import diagnostic_json, regulation_json, summary
 from schemas.regulation import Regulation, Severity
@@ -25,7 +26,7 @@ def _read(path: Path) -> Regulation:
     if not path.exists():
         typer.echo(f"error: {path} does not exist", err=True)
         raise typer.Exit(2)
-    regulation = read_regulation(path)
+    regulation = read_regulation(path, realms=configured_realms())
     if any(d.code == "CHANGELOG_NOT_FOUND" for d in regulation.diagnostics):
         typer.echo(
             f"error: {path} is neither a changelog file nor a folder holding data-model/main-liquibase.xml",

@@ -101,6 +101,9 @@ CODES: dict[str, CodeInfo] = {
         E, "the same role and table are granted twice, or both at table and column level"
     ),
     "RBAC_EMPTY_ROLE": CodeInfo(W, "an ext:role grants nothing"),
+    "RBAC_UNKNOWN_REALM": CodeInfo(
+        E, "an ext:role names a realm that is neither the reference's nor one the deployment configures"
+    ),
     "READER_INTERNAL_ERROR": CodeInfo(
         E, "the reader itself failed on a changeSet (a bug); the changeSet is skipped"
     ),

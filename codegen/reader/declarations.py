@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from codegen.reader.common import Site, parse_bool, required
 from codegen.reader.state import ReaderState
+from schemas.realms import accepted_list
 from schemas.regulation import (
     ColumnGrant,
     CompositeEntity,
@@ -121,9 +122,27 @@ def rbac(state: ReaderState, node: XmlNode, site: Site) -> tuple[RoleGrants, ...
                 state.report("UNKNOWN_TAG", f"{child.tag} is not expected inside ext:role", site.at(child))
         if not tables and not scs:
             state.report("RBAC_EMPTY_ROLE", f"ext:role '{role}' grants nothing", site.at(role_node))
-        roles.append(RoleGrants(role, role_node.get("realm"), tuple(tables), tuple(scs), site.at(role_node)))
+        realm = _realm_of(state, role, role_node, site)
+        roles.append(RoleGrants(role, realm, tuple(tables), tuple(scs), site.at(role_node)))
     state.rbac = tuple(roles)
     return state.rbac
+
+
+def _realm_of(state: ReaderState, role: str, node: XmlNode, site: Site) -> str | None:
+    """The role's ``realm``, which must be a realm name this deployment understands: a grant bound to
+    an unknown realm would apply to nobody (every caller of the role would get 403)."""
+    realm = node.get("realm")
+    if realm is None:
+        return None
+    realm = realm.strip()
+    if realm not in state.realms:
+        state.report(
+            "RBAC_UNKNOWN_REALM",
+            f"ext:role '{role}' realm=\"{realm}\" is not a realm of this platform; "
+            f"accepted: {accepted_list(state.realms)}",
+            site.at(node),
+        )
+    return realm
 
 
 def _table_grant(

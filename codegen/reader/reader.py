@@ -4,12 +4,14 @@ It never raises for bad input: every problem becomes a ``Diagnostic`` and readin
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from codegen.reader.apply import apply_changeset
 from codegen.reader.checks import check_final_tables
 from codegen.reader.loader import Loader
 from codegen.reader.state import ReaderState
+from schemas.realms import REFERENCE_REALM_NAMES, RealmKind
 from schemas.regulation import ChangeSet, Location, Regulation
 
 MAIN_CHANGELOG = Path("data-model") / "main-liquibase.xml"
@@ -31,9 +33,11 @@ def locate(path: Path) -> tuple[Path, Path | None, str]:
     return root, path if path.is_file() else None, path.stem
 
 
-def read_regulation(path: str | Path) -> Regulation:
+def read_regulation(path: str | Path, *, realms: Mapping[str, RealmKind] | None = None) -> Regulation:
+    """``realms``: the realm names ``ext:role realm`` may use (default: the reference's names; the
+    commands pass ``AuthSettings.realm_names()`` so a deployment's own realm names are understood)."""
     requested = Path(path)
-    state = ReaderState()
+    state = ReaderState(realms=realms if realms is not None else REFERENCE_REALM_NAMES)
     root, main, name = locate(requested)
     if main is None:
         state.report(

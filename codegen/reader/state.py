@@ -5,10 +5,12 @@ Everything is frozen into ``schemas.regulation`` objects at the end (``freeze_ta
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from codegen.reader.codes import severity_of
 from schemas.platform import MAIN_TABLE_SERVICE_COLUMN_NAMES
+from schemas.realms import REFERENCE_REALM_NAMES, RealmKind
 from schemas.regulation import (
     Column,
     CompositeEntity,
@@ -119,6 +121,8 @@ class ReaderState:
     read_parameters: dict[str, TableReadParameters] = field(default_factory=dict)
     composite_entities: dict[str, CompositeEntity] = field(default_factory=dict)
     many2many: dict[str, Many2Many] = field(default_factory=dict)
+    # realm names ``ext:role realm`` may use (the reference's, plus the deployment's when known)
+    realms: Mapping[str, RealmKind] = field(default_factory=lambda: REFERENCE_REALM_NAMES)
 
     def report(self, code: str, message: str, location: Location, severity: Severity | None = None) -> None:
         self.diagnostics.add(code, message, location, severity)
