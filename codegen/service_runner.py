@@ -20,6 +20,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from codegen import http_protocol
 from codegen.migrate import MigrationError, migrate
 from codegen.reader import read_regulation
 from registry_api.deploy import (
@@ -46,6 +47,24 @@ def log_config() -> dict[str, Any]:
     for name in ("registry_api", "rbac", "codegen"):
         config["loggers"][name] = {"handlers": ["default"], "level": "INFO", "propagate": False}
     return config
+
+
+def uvicorn_options(settings: Settings, *, workers: bool = False) -> dict[str, Any]:
+    """How uvicorn serves the app, for ``serve`` (and the tests that serve like it): no ``server``
+    header naming the software, a deadline for request headers (``codegen.http_protocol``), idle
+    keep-alive connections closed, and a bound on connections and requests per process."""
+    http = settings.http
+    protocol: type[Any] | str = (
+        f"{http_protocol.__name__}:{http_protocol.HeaderTimeoutProtocol.__name__}"
+        if workers  # a worker imports it, reading REGISTRY_HTTP__HEADER_TIMEOUT_S from its environment
+        else http_protocol.protocol_with_header_timeout(http.header_timeout_s)
+    )
+    return {
+        "http": protocol,
+        "server_header": False,
+        "timeout_keep_alive": http.keep_alive_timeout_s,
+        "limit_concurrency": http.max_concurrency,
+    }
 
 
 class ServeError(Exception):
@@ -171,7 +190,13 @@ def run_service(
         )
         if settings.workers == 1:
             app = build_app(settings, registry)
-            uvicorn.run(app, host=settings.host, port=settings.port, log_config=logging_config)
+            uvicorn.run(
+                app,
+                host=settings.host,
+                port=settings.port,
+                log_config=logging_config,
+                **uvicorn_options(settings),
+            )
             return
         # Workers are new processes: they import the generated package and build their app from the
         # environment with the same builder, so they get the completed settings as variables.
@@ -184,6 +209,7 @@ def run_service(
             host=settings.host,
             port=settings.port,
             log_config=logging_config,
+            **uvicorn_options(settings, workers=True),
         )
 
 
@@ -196,4 +222,5 @@ __all__ = [
     "migrate_registry",
     "prepare_app",
     "run_service",
+    "uvicorn_options",
 ]

@@ -21,7 +21,9 @@ def create_database_engine(settings: Settings, *, autocommit: bool = False) -> E
 
     Connections the server dropped (restart, idle timeout) are replaced before use, like
     ``pool_pre_ping`` does — but only for connections idle longer than
-    ``database.ping_after_idle_s``: a busy pool skips the extra round trip on every request."""
+    ``database.ping_after_idle_s``: a busy pool skips the extra round trip on every request.
+
+    Errors never show statement parameters (``hide_parameters``): they are names, e-mails, ids."""
     database = settings.database
     if not database.url:
         raise ValueError("no database configured: set REGISTRY_DATABASE__URL (or run `registry-api serve`)")
@@ -31,6 +33,7 @@ def create_database_engine(settings: Settings, *, autocommit: bool = False) -> E
         max_overflow=database.pool_size,
         pool_pre_ping=database.ping_after_idle_s <= 0,
         connect_args={"connect_timeout": max(1, round(database.connect_timeout_s))},
+        hide_parameters=True,  # statement parameters are personal data: never in an error or a log
         **({"isolation_level": "AUTOCOMMIT"} if autocommit else {}),
     )
     if database.ping_after_idle_s > 0:

@@ -170,6 +170,27 @@ class HeaderSettings(BaseModel):
     )
 
 
+class HttpSettings(BaseModel):
+    """Bounds the HTTP edge puts on every request (docs/security.md "Hardening")."""
+
+    max_json_body_bytes: int = Field(
+        default=2 * 1024 * 1024,
+        ge=1024,
+        description="Largest JSON request body (413 PAYLOAD_TOO_LARGE above; uploads have their own limit).",
+    )
+    header_timeout_s: float = Field(
+        default=10.0, gt=0, description="A request's headers must arrive within this time (slowloris)."
+    )
+    keep_alive_timeout_s: int = Field(
+        default=5, ge=1, description="Idle keep-alive connections are closed after this."
+    )
+    max_concurrency: int = Field(
+        default=1000,
+        ge=1,
+        description="Connections and requests one process serves at once; beyond it uvicorn answers 503.",
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX, env_nested_delimiter=ENV_NESTED_DELIMITER, env_file=".env", extra="ignore"
@@ -187,6 +208,7 @@ class Settings(BaseSettings):
     files: FileSettings = FileSettings()
     auth: AuthSettings = AuthSettings()
     headers: HeaderSettings = HeaderSettings()
+    http: HttpSettings = HttpSettings()
 
 
 class DefaultSettings(Settings):

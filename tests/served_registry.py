@@ -31,7 +31,7 @@ from sqlalchemy.pool import NullPool
 
 from codegen.emit import generate
 from codegen.reader import read_regulation
-from codegen.service_runner import prepare_app
+from codegen.service_runner import prepare_app, uvicorn_options
 from rbac.keys import realm
 from registry_api.deploy import GeneratedRegistry, load_generated
 from registry_api.embedded import EmbeddedS3, free_port
@@ -99,11 +99,19 @@ def realms_of_roles(regulation: Regulation) -> dict[str, str]:
 
 
 class LoopbackServer:
-    """uvicorn in a thread on a free port, with the app's lifespan (its pools are closed on exit)."""
+    """uvicorn in a thread on a free port, with the app's lifespan (its pools are closed on exit) and
+    the server options ``registry-api serve`` gives it for ``settings``."""
 
-    def __init__(self, app: FastAPI) -> None:
+    def __init__(self, app: FastAPI, settings: Settings) -> None:
         self.port = free_port()
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="critical", lifespan="on")
+        config = uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="critical",
+            lifespan="on",
+            **uvicorn_options(settings),
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -232,7 +240,7 @@ def served_registry(
     role_realms = realms_of_roles(read_regulation(registry.regulation_dir))
     engine = create_engine(database_url, poolclass=NullPool)
     try:
-        with LoopbackServer(app) as server:
+        with LoopbackServer(app, configured) as server:
             yield ServedRegistry(server.url, configured, registry, realms, role_realms, engine, s3.client())
     finally:
         engine.dispose()

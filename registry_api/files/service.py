@@ -38,13 +38,13 @@ from sqlalchemy.exc import (
     DBAPIError,
     IntegrityError,
     NoSuchTableError,
-    OperationalError,
     SAWarning,
     StatementError,
 )
 from sqlalchemy.types import NullType
 
 from registry_api.access import Identity
+from registry_api.database_errors import is_unreachable
 from registry_api.errors import ApiError, ErrorCode
 from registry_api.files.adoption import catalogue_staged, measure_staged
 from registry_api.files.catalogue import CatalogueEntry, ddm_files, is_file_id
@@ -144,8 +144,11 @@ class FileService:
     ) -> UploadedFile:
         """Store the file part of ``reader`` in staging, then catalogue it (never the other way round)."""
         limit = self.settings.files.max_upload_bytes
-        filename = sanitize_filename(reader.open())
-        file_type = detect_file_type(reader.peek(SNIFF_BYTES))
+        try:  # a small limit can be passed while the parser looks for the file's first bytes
+            filename = sanitize_filename(reader.open())
+            file_type = detect_file_type(reader.peek(SNIFF_BYTES))
+        except PayloadTooLargeError:
+            raise _too_large(limit) from None
         file_id = str(uuid.uuid4())
         key = staging_key(file_id, root_process_id)
         bucket = self.storage.staging_bucket
@@ -437,7 +440,11 @@ class FileService:
             raise _not_found() from None  # an entity id of the wrong shape names no entity
         if value is None:
             raise _not_found()
-        held = {_canonical_id(ref.id): ref for ref in _file_refs(value[0]) if is_file_id(ref.id)}
+        try:
+            refs = _file_refs(value[0])
+        except TypeError:
+            raise _not_found() from None  # the column holds no files (e.g. text): it names no file
+        held = {_canonical_id(ref.id): ref for ref in refs if is_file_id(ref.id)}
         ref = held.get(file_id)
         if ref is None or row is None:
             raise _not_found()
@@ -568,8 +575,11 @@ def _not_found() -> ApiError:
 
 @contextlib.contextmanager
 def _database_errors() -> Iterator[None]:
+    """A database out of reach is 503 here already (callers catch other database errors themselves)."""
     try:
         yield
-    except OperationalError as error:
-        log.warning("database unavailable: %s", error.orig)
+    except DBAPIError as error:
+        if not is_unreachable(error):
+            raise
+        log.warning("database unavailable: %s", type(error.orig).__name__)
         raise ApiError(ErrorCode.THIRD_PARTY_SERVICE_UNAVAILABLE, "The database is unavailable") from None

@@ -12,13 +12,18 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 
+from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from registry_api.errors import ApiError, ErrorCode
 
 BodyPull = Callable[[], bytes]  # the next piece of the request body; b"" once the body has ended
 
-_MAX_OTHER_PART_BYTES = 64 * 1024  # form fields besides the file are skipped, but not unboundedly
+# Form fields besides the file are skipped, but not unboundedly: their bytes, their number and the bytes
+# of all part headers are capped, so a body of many tiny parts costs no more than a few callbacks.
+_MAX_OTHER_PART_BYTES = 64 * 1024
+_MAX_PARTS = 16
+_MAX_HEADER_BYTES = 64 * 1024
 
 
 class PayloadTooLargeError(Exception):
@@ -36,6 +41,8 @@ class MultipartFileReader:
         self._digest = hashlib.sha256()
         self._size = 0
         self._other_bytes = 0
+        self._parts = 0
+        self._header_bytes = 0
         self._header_name = bytearray()
         self._header_value = bytearray()
         self._part_headers: dict[bytes, bytes] = {}
@@ -49,8 +56,12 @@ class MultipartFileReader:
             boundary,
             {
                 "on_part_begin": self._on_part_begin,
-                "on_header_field": lambda data, start, end: self._header_name.extend(data[start:end]),
-                "on_header_value": lambda data, start, end: self._header_value.extend(data[start:end]),
+                "on_header_field": lambda data, start, end: self._on_header(
+                    self._header_name, data, start, end
+                ),
+                "on_header_value": lambda data, start, end: self._on_header(
+                    self._header_value, data, start, end
+                ),
                 "on_header_end": self._on_header_end,
                 "on_headers_finished": self._on_headers_finished,
                 "on_part_data": self._on_part_data,
@@ -110,14 +121,26 @@ class MultipartFileReader:
                 raise ApiError(ErrorCode.CLIENT_ERROR, "The multipart body ended before the file did")
             self._body_done = True
             return
-        self._parser.write(chunk)
+        try:
+            self._parser.write(chunk)
+        except FormParserError:  # a wrong boundary, a bad header character, garbage
+            raise ApiError(ErrorCode.CLIENT_ERROR, "The body is not valid multipart/form-data") from None
         if self._too_large:
             raise PayloadTooLargeError
         if self._other_bytes > _MAX_OTHER_PART_BYTES:
             raise ApiError(ErrorCode.CLIENT_ERROR, "Form fields besides the file are too large")
 
     def _on_part_begin(self) -> None:
+        self._parts += 1
+        if self._parts > _MAX_PARTS and not self._found:  # raised through write(): parsing stops here
+            raise ApiError(ErrorCode.CLIENT_ERROR, f"More than {_MAX_PARTS} form parts before the file")
         self._part_headers = {}
+
+    def _on_header(self, target: bytearray, data: bytes, start: int, end: int) -> None:
+        self._header_bytes += end - start
+        if self._header_bytes > _MAX_HEADER_BYTES:
+            raise ApiError(ErrorCode.CLIENT_ERROR, "The form parts' headers are too large")
+        target.extend(data[start:end])
 
     def _on_header_end(self) -> None:
         self._part_headers[bytes(self._header_name).lower()] = bytes(self._header_value)

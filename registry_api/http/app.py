@@ -26,7 +26,8 @@ from starlette.responses import JSONResponse, Response
 
 from registry_api.database import create_database_engine
 from registry_api.files import FileService
-from registry_api.http.file_endpoints import files_router
+from registry_api.http.file_endpoints import UPLOAD_PATH, files_router
+from registry_api.http.guards import RequestGuard
 from registry_api.http.problems import install_problem_handlers
 from registry_api.profiles import RoutePlan
 from registry_api.runtime import Runtime, Security
@@ -122,6 +123,11 @@ def create_app(
         _mount(app, files_router(plan), api_root, plan)
 
     app.add_api_route(HEALTH_PATH, _health, methods=["GET"], include_in_schema=False)
+    app.add_middleware(
+        RequestGuard,
+        max_body_bytes=settings.http.max_json_body_bytes,
+        exempt={("POST", api_root + UPLOAD_PATH)},  # streamed to S3 under files.max_upload_bytes
+    )
     return app
 
 

@@ -13,6 +13,7 @@ from starlette.responses import Response
 from registry_api import entities
 from registry_api.entities import EntitySpec
 from registry_api.http.dependencies import read_access
+from registry_api.http.guards import reject_unstorable_text
 from registry_api.http.responses import json_response
 from registry_api.runtime import Caller
 
@@ -24,11 +25,13 @@ def read(spec: EntitySpec, entity_id: Any, request: Request) -> Response:
 
 def create(spec: EntitySpec, body: BaseModel, caller: Caller) -> dict[str, str]:
     """``POST /{entity}`` → ``{"id"}``."""
+    reject_unstorable_text(body)
     return entities.create(spec, body, caller)
 
 
 def replace(spec: EntitySpec, entity_id: Any, body: BaseModel, caller: Caller) -> None:
     """``PUT /{entity}/{id}`` → 204."""
+    reject_unstorable_text(body)
     entities.replace(spec, entity_id, body, caller)
 
 
@@ -39,4 +42,5 @@ def remove(spec: EntitySpec, entity_id: Any, caller: Caller) -> None:
 
 def patch(spec: EntitySpec, entity_id: Any, body: BaseModel, columns: Sequence[str], caller: Caller) -> None:
     """``PATCH /partial/{name}/{id}`` → 204."""
+    reject_unstorable_text(body)
     entities.patch(spec, entity_id, body, columns, caller)

@@ -24,6 +24,8 @@ from registry_api.runtime import Caller
 from schemas.naming import from_path_segment
 from schemas.wire import PresignedLink, UploadedFile
 
+UPLOAD_PATH = "/files"
+
 
 def download_query(request: Request) -> DownloadQuery:
     headers = request.headers
@@ -51,7 +53,7 @@ def files_router(plan: RoutePlan) -> APIRouter:
     if plan.entities and not plan.read_only:
 
         @router.post(
-            "/files",
+            UPLOAD_PATH,
             status_code=201,
             response_model=UploadedFile,
             responses=UPLOAD_RESPONSES,

@@ -17,11 +17,12 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from rbac.errors import AuthenticationError
+from registry_api.database_errors import api_error_for
 from registry_api.errors import STATUS, ApiError, ErrorCode
 
 PROBLEM_JSON = "application/problem+json"
@@ -79,7 +80,8 @@ def problem_response(
         body["detail"] = detail
     if details is not None:
         body["details"] = details
-    content = json.dumps(body, ensure_ascii=False, default=str).encode()
+    # "replace": a lone surrogate the client sent and a message echoes must not fail the answer
+    content = json.dumps(body, ensure_ascii=False, default=str).encode("utf-8", "replace")
     response = Response(
         content, status_code=status_code, media_type=PROBLEM_JSON, headers=dict(headers or {})
     )
@@ -93,9 +95,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AuthenticationError, _authentication_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
-    app.add_exception_handler(IntegrityError, _integrity_error)  # type: ignore[arg-type]
-    app.add_exception_handler(OperationalError, _database_unavailable)  # type: ignore[arg-type]
-    app.add_exception_handler(InterfaceError, _database_unavailable)  # type: ignore[arg-type]
     app.add_exception_handler(DBAPIError, _database_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected_error)
 
@@ -168,46 +167,14 @@ def _http_error(request: Request, error: StarletteHTTPException) -> Response:
     )
 
 
-def _integrity_error(request: Request, error: IntegrityError) -> Response:
-    diag = getattr(error.orig, "diag", None)
-    constraint = getattr(diag, "constraint_name", None)
-    return problem_response(
-        request,
-        ErrorCode.CONSTRAINT_ERROR,
-        "The data violates a database constraint.",
-        details={"constraint": constraint},
-    )
-
-
-def _database_unavailable(request: Request, error: DBAPIError) -> Response:
-    if not _is_connection_problem(error):
-        return _database_error(request, error)
-    log.warning("database unavailable (trace %s): %s", trace_id_of(request), error.orig)
-    return problem_response(
-        request, ErrorCode.THIRD_PARTY_SERVICE_UNAVAILABLE, "The database is unavailable; try again later."
-    )
-
-
-def _is_connection_problem(error: DBAPIError) -> bool:
-    """psycopg reports both lost connections and some query errors as OperationalError; a SQLSTATE of
-    class 08 (connection exception), 57P (shutdown) or none at all means the server is out of reach."""
-    if error.connection_invalidated:
-        return True
-    sqlstate = getattr(error.orig, "sqlstate", None)
-    return sqlstate is None or sqlstate.startswith(("08", "57P", "53"))
-
-
 def _database_error(request: Request, error: DBAPIError) -> Response:
-    sqlstate = getattr(error.orig, "sqlstate", None) or ""
-    if sqlstate.startswith("23"):
-        return _integrity_error(request, error)  # type: ignore[arg-type]
-    if sqlstate.startswith("22"):  # data exception: bad value for the column's type, out of range, ...
-        return problem_response(
-            request, ErrorCode.VALIDATION_ERROR, "A value does not fit its database column."
-        )
-    if isinstance(error, OperationalError | InterfaceError) and _is_connection_problem(error):
-        return _database_unavailable(request, error)
-    return _unexpected_error(request, error)
+    """Every database failure, by the one mapping of ``registry_api.database_errors``."""
+    problem = api_error_for(error)
+    if problem is None:
+        return _unexpected_error(request, error)
+    if problem.code is ErrorCode.THIRD_PARTY_SERVICE_UNAVAILABLE:
+        log.warning("database unavailable (trace %s): %s", trace_id_of(request), type(error.orig).__name__)
+    return _api_error(request, problem)
 
 
 def _unexpected_error(request: Request, error: Exception) -> Response:

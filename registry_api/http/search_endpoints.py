@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from registry_api.http.dependencies import search_access
+from registry_api.http.guards import reject_unstorable_text
 from registry_api.http.responses import json_response
 from registry_api.search.params import from_query
 from registry_api.search.service import run_search
@@ -23,4 +24,5 @@ def by_query(spec: SearchSpec, request: Request) -> Response:
 def by_body(spec: SearchSpec, body: BaseModel, request: Request) -> Response:
     """``POST /search/{sc}``."""
     caller = search_access(request, spec.name)
+    reject_unstorable_text(body)
     return json_response(run_search(spec, body.model_dump(by_alias=True, exclude_none=True), caller))

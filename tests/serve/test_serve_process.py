@@ -177,6 +177,8 @@ def test_two_workers_refuse_anonymous_writes_and_stop_on_sigterm(user_build: Pat
         while served.output().count("built the internal service of user") < 2 and time.monotonic() < deadline:
             time.sleep(0.2)
         assert served.output().count("built the internal service of user") == 2, served.output()
+        with urllib.request.urlopen(served.base_url + "/actuator/health", timeout=10) as answer:  # noqa: S310
+            assert answer.headers.get("server") is None  # serve's uvicorn options: no software named
         # Many fresh connections: the kernel spreads them over both workers.
         for _ in range(40):
             assert served.call("POST", f"{API}/city") == 401
