@@ -2,9 +2,10 @@
 
 Generated routers describe each table once as an :class:`EntitySpec`; their HTTP entry points
 (``registry_api.http.entity_endpoints``) call the functions here with the request's :class:`Caller`.
-Every write runs in one transaction that (1) attaches referenced files through the file service,
-(2) writes the row and its ``ddm_created_*``/``ddm_updated_*`` columns and (3) appends a ``<t>_hst``
-snapshot carrying the ``X-Source-*`` headers — all or nothing.
+Every write runs in one transaction that (1) binds referenced files through the file service (and
+unbinds the files an update or delete drops), (2) writes the row and its ``ddm_created_*``/
+``ddm_updated_*`` columns and (3) appends a ``<t>_hst`` snapshot carrying the ``X-Source-*`` headers —
+all or nothing.
 """
 
 from __future__ import annotations
@@ -111,7 +112,7 @@ def create(spec: EntitySpec, body: BaseModel, caller: Caller) -> dict[str, str]:
         values[spec.primary_key] = uuid.uuid4()
     with caller.runtime.engine.begin() as connection:
         entity_id = values.get(spec.primary_key)
-        _attach_files(connection, spec, entity_id, values, caller)
+        _attach_files(connection, spec, entity_id, values, caller, created=True)
         values.update(_stamps(spec, caller, created=True))
         row = connection.execute(insert(spec.table).values(values).returning(*spec.table.columns)).one()
         _record_history(connection, spec, row._asdict(), "I", caller)
@@ -139,6 +140,8 @@ def remove(spec: EntitySpec, entity_id: Any, caller: Caller) -> None:
         row = connection.execute(statement).first()
         if row is None:
             raise not_found(spec, entity_id)
+        if spec.file_columns:
+            caller.runtime.files.unbind_entity(connection, spec.name, entity_id)
         _record_history(connection, spec, row._asdict(), "D", caller)
 
 
@@ -153,7 +156,7 @@ def _update(spec: EntitySpec, entity_id: Any, values: dict[str, Any], caller: Ca
         exists = connection.execute(select(spec.key).where(spec.key == entity_id).with_for_update()).first()
         if exists is None:
             raise not_found(spec, entity_id)
-        _attach_files(connection, spec, entity_id, values, caller)
+        _attach_files(connection, spec, entity_id, values, caller, created=False)
         values.update(_stamps(spec, caller, created=False))
         statement = update(spec.table).where(spec.key == entity_id).values(values)
         row = connection.execute(statement.returning(*spec.table.columns)).one()
@@ -161,14 +164,24 @@ def _update(spec: EntitySpec, entity_id: Any, values: dict[str, Any], caller: Ca
 
 
 def _attach_files(
-    connection: Connection, spec: EntitySpec, entity_id: Any, values: dict[str, Any], caller: Caller
+    connection: Connection,
+    spec: EntitySpec,
+    entity_id: Any,
+    values: dict[str, Any],
+    caller: Caller,
+    *,
+    created: bool,
 ) -> None:
+    """Bind the files the write references; an update also unbinds what its file columns drop."""
     referenced = {c: values[c] for c in spec.file_columns if c in values}
     if not referenced:
         return
-    caller.runtime.files.attach(
-        connection, spec.name, entity_id, referenced, caller.headers.root_business_process_instance_id
-    )
+    files = caller.runtime.files
+    root = caller.headers.root_business_process_instance_id
+    if created:
+        files.attach(connection, spec.name, entity_id, referenced, root)
+    else:
+        files.rebind(connection, spec.name, entity_id, referenced, root)
 
 
 def _stamps(spec: EntitySpec, caller: Caller, *, created: bool) -> dict[str, Any]:

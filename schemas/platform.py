@@ -3,9 +3,9 @@ service columns ``ext:historyFlag`` adds, the history tables, and which request 
 history column.
 
 The reader, the migrator, the generator and the runtime all read these; nothing else spells them out.
-``codegen/migrate/platform.sql`` creates ``ddm_files`` in Liquibase formatted-SQL changesets (their text
-is checksummed, so it is not rendered from here); a test checks that the migrated table has exactly the
-columns declared below.
+``codegen/migrate/platform.sql`` creates ``ddm_files`` and ``ddm_file_bindings`` in Liquibase
+formatted-SQL changesets (their text is checksummed, so it is not rendered from here); a test checks
+that the migrated tables have exactly the columns declared below.
 """
 
 from __future__ import annotations
@@ -104,7 +104,10 @@ def is_service_name(name: str) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
-# The file catalogue: one row per uploaded file, bound to (entity, entity_id, field) once attached.
+# The file catalogue: one row per uploaded file (its bytes: one staging object, and once attached one
+# registry object ``<fileId>``), and where each file is used: its bindings, one row per (entity, entity
+# id, field). A file may be bound to several places, as the reference platform lets business processes
+# copy the same ``{id, checksum}`` from record to record (docs/files.md "Bindings").
 
 FILES_TABLE = "ddm_files"
 FILES_TABLE_COLUMNS: tuple[PlatformColumn, ...] = (
@@ -118,11 +121,18 @@ FILES_TABLE_COLUMNS: tuple[PlatformColumn, ...] = (
     PlatformColumn("short_name", "varchar(24)", nullable=False),  # unique
     PlatformColumn("created_at", "timestamptz", nullable=False, default="now()"),
     PlatformColumn("created_by", "text"),
-    PlatformColumn("entity", "text"),
-    PlatformColumn("entity_id", "text"),
-    PlatformColumn("field", "text"),
-    PlatformColumn("attached_at", "timestamptz"),
+    PlatformColumn("attached_at", "timestamptz"),  # first attached: since then in the registry bucket
     PlatformColumn("root_process_instance_id", "text"),
     PlatformColumn("verified_version", "text"),  # the S3 object version last hashed against `checksum`
+    PlatformColumn("unbound_at", "timestamptz"),  # when its last binding went (null while bound)
 )
 FILES_SHORT_NAME_LENGTH = 24
+
+FILE_BINDINGS_TABLE = "ddm_file_bindings"
+FILE_BINDINGS_TABLE_COLUMNS: tuple[PlatformColumn, ...] = (
+    PlatformColumn("file_id", "uuid", nullable=False),  # references ddm_files (id)
+    PlatformColumn("entity", "text", nullable=False),  # the table name
+    PlatformColumn("entity_id", "text", nullable=False),  # its key as text (UUIDs canonical)
+    PlatformColumn("field", "text", nullable=False),  # the file column
+    PlatformColumn("bound_at", "timestamptz", nullable=False, default="now()"),
+)

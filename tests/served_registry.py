@@ -184,6 +184,14 @@ class ServedRegistry:
         (row,) = [r for r in self.catalogue_rows() if str(r["id"]) == file_id]
         return row
 
+    def bindings(self, file_id: str) -> list[tuple[str, str, str]]:
+        """Where ``file_id`` is bound: (entity, entity id, field), oldest first."""
+        query = (
+            "SELECT entity, entity_id, field FROM ddm_file_bindings WHERE file_id = CAST(:id AS uuid)"
+            " ORDER BY bound_at, entity_id, field"
+        )
+        return [(str(e), str(i), str(f)) for e, i, f in self.rows(query, id=file_id)]
+
     def keys(self, bucket: str) -> list[str]:
         listing = self.s3_client.list_objects_v2(Bucket=bucket)
         return sorted(item["Key"] for item in listing.get("Contents", []))

@@ -50,3 +50,24 @@ CREATE INDEX ix_ddm_files_entity ON ddm_files (entity, entity_id, field);
 -- The S3 version (ETag@Last-Modified) of each file last hashed against its checksum: downloads of
 -- that same version need not hash again (registry_api/files/content.py).
 ALTER TABLE ddm_files ADD COLUMN verified_version text;
+
+--changeset registry-data-factory:ddm_file_bindings
+-- Where each file is used: one row per (entity, entity id, field). A file may be bound to several
+-- places (a business process copies the same {id, checksum} from record to record, as on the reference
+-- platform); its bytes stay one registry object <fileId>. The one binding each ddm_files row held moves
+-- here. unbound_at: when a file lost its last binding (`files prune` collects it after a grace period).
+CREATE TABLE ddm_file_bindings (
+    file_id uuid NOT NULL REFERENCES ddm_files (id) ON DELETE CASCADE,
+    entity text NOT NULL,
+    entity_id text NOT NULL,
+    field text NOT NULL,
+    bound_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (entity, entity_id, field, file_id)
+);
+CREATE INDEX ix_ddm_file_bindings_file ON ddm_file_bindings (file_id);
+INSERT INTO ddm_file_bindings (file_id, entity, entity_id, field, bound_at)
+    SELECT id, entity, entity_id, field, coalesce(attached_at, created_at) FROM ddm_files
+    WHERE entity IS NOT NULL AND entity_id IS NOT NULL AND field IS NOT NULL;
+DROP INDEX ix_ddm_files_entity;
+ALTER TABLE ddm_files DROP COLUMN entity, DROP COLUMN entity_id, DROP COLUMN field;
+ALTER TABLE ddm_files ADD COLUMN unbound_at timestamptz;

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from codegen.migrate import file_bindings
 from codegen.migrate.sqltext import (
     boolean_literal,
     column_type,
@@ -222,7 +223,8 @@ def drop_column(node: XmlNode, state: SchemaState) -> list[str]:
     if not names:
         raise ChangeError("dropColumn names no column")
     targets = [table] + ([history_table_name(table)] if _mirror(node, table, state) else [])
-    return [f"ALTER TABLE {ident(t)} DROP COLUMN {ident(n)}" for t in targets for n in names]
+    drops = [f"ALTER TABLE {ident(t)} DROP COLUMN {ident(n)}" for t in targets for n in names]
+    return drops + file_bindings.drop_fields(table, names)
 
 
 def rename_column(node: XmlNode, state: SchemaState) -> list[str]:
@@ -230,6 +232,7 @@ def rename_column(node: XmlNode, state: SchemaState) -> list[str]:
     old, new = required(node, "oldColumnName"), required(node, "newColumnName")
     targets = [table] + ([history_table_name(table)] if _mirror(node, table, state) else [])
     statements = [f"ALTER TABLE {ident(t)} RENAME COLUMN {ident(old)} TO {ident(new)}" for t in targets]
+    statements += file_bindings.rename_field(table, old, new)
     return statements + _comment("COLUMN", f"{ident(table)}.{ident(new)}", node.get("remarks"))
 
 
@@ -252,7 +255,7 @@ def rename_table(node: XmlNode, state: SchemaState) -> list[str]:
         statements.append(
             f"ALTER TABLE {ident(history_table_name(old))} RENAME TO {ident(history_table_name(new))}"
         )
-    return statements
+    return statements + file_bindings.rename_entity(old, new)
 
 
 def track_rename_table(node: XmlNode, state: SchemaState) -> None:
@@ -266,7 +269,7 @@ def drop_table(node: XmlNode, state: SchemaState) -> list[str]:
     statements = [f"DROP TABLE {ident(table)}{cascade}"]
     if state.has_history(table):
         statements.append(f"DROP TABLE IF EXISTS {ident(history_table_name(table))}")
-    return statements
+    return statements + file_bindings.drop_entity(table)
 
 
 def track_drop_table(node: XmlNode, state: SchemaState) -> None:

@@ -1,4 +1,5 @@
-"""The file catalogue ``ddm_files`` (declared in ``schemas/platform.py``, created by the migrator)."""
+"""The file catalogue ``ddm_files`` and its bindings ``ddm_file_bindings`` (declared in
+``schemas/platform.py``, created by the migrator): the SQLAlchemy view of them for the runtime."""
 
 from __future__ import annotations
 
@@ -11,7 +12,14 @@ from sqlalchemy import BigInteger, Column, DateTime, MetaData, String, Table, Te
 from sqlalchemy.engine import Row
 from sqlalchemy.types import TypeEngine
 
-from schemas.platform import FILES_SHORT_NAME_LENGTH, FILES_TABLE, FILES_TABLE_COLUMNS
+from schemas.platform import (
+    FILE_BINDINGS_TABLE,
+    FILE_BINDINGS_TABLE_COLUMNS,
+    FILES_SHORT_NAME_LENGTH,
+    FILES_TABLE,
+    FILES_TABLE_COLUMNS,
+    PlatformColumn,
+)
 
 catalogue_metadata = MetaData()
 
@@ -23,14 +31,18 @@ _TYPES: dict[str, TypeEngine[Any]] = {
     "timestamptz": DateTime(timezone=True),
 }
 
-# Declared in schemas/platform.py; the SQLAlchemy view of it for the runtime's queries.
-ddm_files = Table(
-    FILES_TABLE,
-    catalogue_metadata,
-    *(
-        Column(c.name, _TYPES[c.type], primary_key=c.name == "id", nullable=c.nullable)
-        for c in FILES_TABLE_COLUMNS
-    ),
+
+def _table(name: str, columns: tuple[PlatformColumn, ...], key: tuple[str, ...]) -> Table:
+    return Table(
+        name,
+        catalogue_metadata,
+        *(Column(c.name, _TYPES[c.type], primary_key=c.name in key, nullable=c.nullable) for c in columns),
+    )
+
+
+ddm_files = _table(FILES_TABLE, FILES_TABLE_COLUMNS, ("id",))
+ddm_file_bindings = _table(
+    FILE_BINDINGS_TABLE, FILE_BINDINGS_TABLE_COLUMNS, ("entity", "entity_id", "field", "file_id")
 )
 
 
@@ -46,23 +58,29 @@ class CatalogueEntry:
     short_name: str
     created_at: datetime
     created_by: str | None
-    entity: str | None
-    entity_id: str | None
-    field: str | None
     attached_at: datetime | None
     root_process_instance_id: str | None
     verified_version: str | None = None
+    unbound_at: datetime | None = None
 
     @classmethod
     def from_row(cls, row: Row[tuple[object, ...]]) -> CatalogueEntry:
         return cls(**{key: value for key, value in row._mapping.items()})
 
-    def bound_to(self, entity: str, entity_id: str, field: str) -> bool:
-        return (self.entity, self.entity_id, self.field) == (entity, entity_id, field)
-
     @property
-    def attached(self) -> bool:
-        return self.entity is not None
+    def in_registry(self) -> bool:
+        """Attached once: its bytes were copied to the registry bucket as ``<fileId>`` (and stay there
+        until ``files prune`` collects the file)."""
+        return self.attached_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """One place a file is used: ``field`` of the row ``entity_id`` of table ``entity``."""
+
+    entity: str
+    entity_id: str
+    field: str
 
 
 def is_file_id(value: str) -> bool:

@@ -1,7 +1,7 @@
 """The file service: upload to staging, attach to entities, serve content, business-process copies.
 
 DESIGN.md §4 "File lifecycle" is the contract. The bytes live in S3 under opaque keys; names, types,
-sizes, checksums and bindings live in the catalogue ``ddm_files``.
+sizes and checksums live in the catalogue ``ddm_files``, where each file is used in ``ddm_file_bindings``.
 """
 
 from __future__ import annotations
@@ -47,7 +47,8 @@ from registry_api.access import Identity
 from registry_api.database_errors import is_unreachable
 from registry_api.errors import ApiError, ErrorCode
 from registry_api.files.adoption import catalogue_staged, measure_staged
-from registry_api.files.catalogue import CatalogueEntry, ddm_files, is_file_id
+from registry_api.files.bindings import bind, bindings_of, bound_here, unbind, unbind_entity
+from registry_api.files.catalogue import Binding, CatalogueEntry, ddm_file_bindings, ddm_files, is_file_id
 from registry_api.files.content import ContentResponder, DownloadAnswer, DownloadQuery
 from registry_api.files.download import file_was_changed
 from registry_api.files.keys import registry_key, staging_key
@@ -214,24 +215,56 @@ class FileService:
         values: Mapping[str, Any],
         root_process_id: str | None = None,
     ) -> None:
-        """Bind the files referenced by an entity write, inside the caller's transaction.
+        """Bind the files a new row references, inside the caller's transaction (a create).
 
-        ``values`` maps file columns to their new value (a reference, a list of them, or None).
-        Raises 400 FILE_NOT_FOUND (field names in ``details``) for files not staged, 409
-        FILE_WAS_CHANGED for a checksum that is not the file's, 409 CONSTRAINT_ERROR for a file
-        bound to another entity or field. Objects copied into the registry bucket are removed again
-        when this call fails or the caller's transaction rolls back. With ``root_process_id``, a file
-        a business process staged itself (no catalogue row yet) is adopted (``files/adoption.py``).
-        """
+        ``values`` maps file columns to their value (a reference, a list of them, or None). Raises 400
+        FILE_NOT_FOUND (field names in ``details``) for files not staged, 409 FILE_WAS_CHANGED for a
+        checksum that is not the file's. A file's first attach copies it into the registry bucket as
+        ``<fileId>``; a file already there (bound elsewhere: the same bytes in another record or field)
+        is only bound, never copied again. Objects copied are removed again when this call fails or the
+        caller's transaction rolls back. With ``root_process_id``, a file a business process staged
+        itself (no catalogue row yet) is adopted (``files/adoption.py``)."""
+        self._bind(connection, _table_name(table), _entity_key(entity_id), values, root_process_id, {})
+
+    def rebind(
+        self,
+        connection: Connection,
+        table: Table | str,
+        entity_id: Any,
+        values: Mapping[str, Any],
+        root_process_id: str | None = None,
+    ) -> None:
+        """``attach`` for an update: ``values`` are the new values of the columns it names (a PUT names
+        every file column, a PATCH the listed ones). Files those columns held and no longer hold are
+        unbound; files they keep need not be staged again."""
+        table_name, key = _table_name(table), _entity_key(entity_id)
+        held = bound_here(connection, table_name, key)
+        self._bind(connection, table_name, key, values, root_process_id, held)
+        kept = {
+            column: {_canonical_id(ref.id) for ref in _file_refs(value) if is_file_id(ref.id)}
+            for column, value in values.items()
+        }
+        unbind(connection, table_name, key, kept)
+
+    def unbind_entity(self, connection: Connection, table: Table | str, entity_id: Any) -> None:
+        """A row is deleted: its files lose these bindings (``files prune`` collects unused files)."""
+        unbind_entity(connection, _table_name(table), _entity_key(entity_id))
+
+    def _bind(
+        self,
+        connection: Connection,
+        table_name: str,
+        entity_id: str,
+        values: Mapping[str, Any],
+        root_process_id: str | None,
+        held: Mapping[str, set[str]],
+    ) -> None:
         refs = [(column, ref) for column, value in values.items() for ref in _file_refs(value)]
         if not refs:
             return
-        table_name = _table_name(table)
-        entity_id = _entity_key(entity_id)
         missing: list[str] = []
         changed: list[str] = []
-        taken: list[str] = []
-        valid_ids = sorted({ref.id for _, ref in refs if is_file_id(ref.id)})
+        valid_ids = sorted({_canonical_id(ref.id) for _, ref in refs if is_file_id(ref.id)})
         rows = (
             connection.execute(
                 select(ddm_files).where(ddm_files.c.id.in_(valid_ids)).with_for_update()
@@ -240,8 +273,8 @@ class FileService:
             else []
         )
         entries = {entry.id: entry for entry in map(CatalogueEntry.from_row, rows)}
-        to_copy: dict[str, tuple[str, CatalogueEntry]] = {}  # file id -> (column, entry)
-        seen_in: dict[str, str] = {}
+        to_bind: dict[str, list[str]] = {}  # column -> file ids
+        to_stage: dict[str, tuple[str, CatalogueEntry]] = {}  # file id -> (a column, entry): must be staged
         for column, ref in refs:
             field = to_camel(column)
             entry = entries.get(_canonical_id(ref.id)) if is_file_id(ref.id) else None
@@ -260,46 +293,50 @@ class FileService:
             if entry is None:
                 _add_once(missing, field)
                 continue
-            if seen_in.setdefault(entry.id, column) != column:
-                _add_once(taken, field)  # one file, two fields: a file belongs to one field
-                continue
             if ref.checksum != entry.checksum:
                 _add_once(changed, field)
-            elif entry.bound_to(table_name, entity_id, column):
-                continue  # already in the registry bucket (an update keeping the file)
-            elif entry.attached:
-                _add_once(taken, field)
-            else:
-                to_copy[entry.id] = (column, entry)
-        for file_id, (column, _) in to_copy.items():
+                continue
+            to_bind.setdefault(column, []).append(entry.id)
+            if entry.id not in held.get(column, ()):
+                to_stage.setdefault(entry.id, (column, entry))  # a new binding: proof of possession
+        for file_id, (column, _) in to_stage.items():
             if not self.storage.exists(self.storage.staging_bucket, staging_key(file_id, root_process_id)):
                 _add_once(missing, to_camel(column))
-        _raise_first(missing, changed, taken)
+        _raise_first(missing, changed)
 
+        to_copy = [entry for _, entry in to_stage.values() if not self._in_registry(entry)]
         copied: list[str] = []
         try:
-            for file_id, (_, entry) in to_copy.items():
+            for entry in to_copy:
                 self.storage.copy(
                     self.storage.staging_bucket,
-                    staging_key(file_id, root_process_id),
+                    staging_key(entry.id, root_process_id),
                     self.storage.registry_bucket,
-                    registry_key(file_id),
+                    registry_key(entry.id),
                     size=entry.size,
                     content_type=entry.file_type,
-                    metadata={"id": file_id, "checksum": entry.checksum},
+                    metadata={"id": entry.id, "checksum": entry.checksum},
                 )
-                copied.append(file_id)
-            for file_id, (column, _) in to_copy.items():
+                copied.append(entry.id)
+            if copied:
                 connection.execute(
-                    update(ddm_files)
-                    .where(ddm_files.c.id == file_id)
-                    .values(entity=table_name, entity_id=entity_id, field=column, attached_at=func.now())
+                    update(ddm_files).where(ddm_files.c.id.in_(copied)).values(attached_at=func.now())
                 )
+            bind(connection, table_name, entity_id, to_bind)
         except BaseException:
             self._remove_registry_objects(copied)
             raise
         if copied:
             self._remove_on_rollback(connection, copied)
+
+    def _in_registry(self, entry: CatalogueEntry) -> bool:
+        """Whether the file's registry object is there (attached before). A file that lost every
+        binding is checked in S3 too: a prune that removed the object may have failed to commit."""
+        if not entry.in_registry:
+            return False
+        if entry.unbound_at is None:
+            return True
+        return self.storage.exists(self.storage.registry_bucket, registry_key(entry.id))
 
     def _remove_on_rollback(self, connection: Connection, file_ids: list[str]) -> None:
         """Remember the copies on the connection; the engine's rollback hook removes them, its
@@ -373,18 +410,17 @@ class FileService:
         entry = self._bound_entry(table, column, _entity_key(entity_id), file_id)
         return self._content.respond(query, entry)
 
-    def resolve_short_name(self, short_name: str) -> CatalogueEntry:
-        """The attached file behind a short link; 404 for unknown or not yet attached files."""
+    def resolve_short_name(self, short_name: str) -> tuple[CatalogueEntry, list[Binding]]:
+        """The attached file behind a short link and the places it is bound (oldest first); 404 for
+        unknown files and files bound nowhere."""
         if len(short_name) > 24 or not short_name.isalnum():
             raise _not_found()
         with _database_errors(), self.engine.connect() as connection:
             row = connection.execute(select(ddm_files).where(ddm_files.c.short_name == short_name)).first()
-        if row is None:
+            places = bindings_of(connection, row.id) if row is not None else []
+        if row is None or not places:
             raise _not_found()
-        entry = CatalogueEntry.from_row(row)
-        if not entry.attached:
-            raise _not_found()
-        return entry
+        return CatalogueEntry.from_row(row), places
 
     def presigned_link(
         self,
@@ -417,7 +453,8 @@ class FileService:
     def _bound_entry(
         self, table_or_name: Table | str, column: str, entity_id: str, file_id: str
     ) -> CatalogueEntry:
-        """The catalogue entry of ``file_id`` if the entity exists and ``column`` holds that file."""
+        """The catalogue entry of ``file_id`` if the entity exists, ``column`` holds that file and the
+        file is bound there (attached through the service, not written into the row by other means)."""
         if not is_file_id(file_id):
             raise _not_found()
         table = self._entity_table(table_or_name)
@@ -435,7 +472,16 @@ class FileService:
                         key == cast(literal(entity_id, Text), key.type)
                     )
                 ).first()
-                row = connection.execute(select(ddm_files).where(ddm_files.c.id == file_id)).first()
+                row = connection.execute(
+                    select(ddm_files)
+                    .join(ddm_file_bindings, ddm_file_bindings.c.file_id == ddm_files.c.id)
+                    .where(
+                        ddm_files.c.id == file_id,
+                        ddm_file_bindings.c.entity == table.name,
+                        ddm_file_bindings.c.entity_id == entity_id,
+                        ddm_file_bindings.c.field == column,
+                    )
+                ).first()
         except (StatementError, DBAPIError):
             raise _not_found() from None  # an entity id of the wrong shape names no entity
         if value is None:
@@ -446,11 +492,9 @@ class FileService:
             raise _not_found() from None  # the column holds no files (e.g. text): it names no file
         held = {_canonical_id(ref.id): ref for ref in refs if is_file_id(ref.id)}
         ref = held.get(file_id)
-        if ref is None or row is None:
+        if ref is None or row is None:  # not in that field, or not bound there by the service
             raise _not_found()
         entry = CatalogueEntry.from_row(row)
-        if not entry.bound_to(table.name, entity_id, column):
-            raise _not_found()
         if ref.checksum != entry.checksum:
             raise file_was_changed()
         return entry
@@ -547,7 +591,7 @@ def _add_once(names: list[str], name: str) -> None:
         names.append(name)
 
 
-def _raise_first(missing: list[str], changed: list[str], taken: list[str]) -> None:
+def _raise_first(missing: list[str], changed: list[str]) -> None:
     if missing:
         raise ApiError(ErrorCode.FILE_NOT_FOUND, "Referenced files were not uploaded", details=missing)
     if changed:
@@ -556,12 +600,6 @@ def _raise_first(missing: list[str], changed: list[str], taken: list[str]) -> No
             "A referenced file's checksum is not the uploaded file's",
             details=changed,
             status=409,
-        )
-    if taken:
-        raise ApiError(
-            ErrorCode.CONSTRAINT_ERROR,
-            "A referenced file already belongs to another entity or field",
-            details={"constraint": "ddm_files_single_binding", "fields": taken},
         )
 
 

@@ -16,7 +16,7 @@ from starlette.responses import Response
 
 from registry_api.errors import ApiError, ErrorCode
 from registry_api.files import DownloadQuery, UploadBody
-from registry_api.http.dependencies import authenticated, file_access, runtime_of
+from registry_api.http.dependencies import authenticated, caller_of, file_access, runtime_of
 from registry_api.http.openapi import FILE_CONTENT_RESPONSES, UPLOAD_OPENAPI_EXTRA, UPLOAD_RESPONSES
 from registry_api.http.responses import file_response
 from registry_api.profiles import RoutePlan
@@ -77,14 +77,18 @@ def files_router(plan: RoutePlan) -> APIRouter:
 
         def short_link(short_name: str, request: Request) -> Response:
             runtime = runtime_of(request)
-            entry = runtime.files.resolve_short_name(short_name)
-            if entry.entity is None or entry.field is None or entry.entity_id is None:
-                raise ApiError(ErrorCode.NOT_FOUND, "No such file")
-            if not plan.serves_file(entry.entity, entry.field):
+            entry, places = runtime.files.resolve_short_name(short_name)
+            served = [place for place in places if plan.serves_file(place.entity, place.field)]
+            if not served:
                 raise ApiError(ErrorCode.NOT_FOUND, "No such file")  # this deployment does not serve it
-            caller = file_access(request, entry.entity, entry.field)
-            answer = caller.runtime.files.content(
-                entry.entity, entry.field, entry.entity_id, entry.id, download_query(request)
+            # A file bound to several places: the first (oldest) one the caller may read answers.
+            caller = caller_of(request)
+            readable = (p for p in served if runtime.access.can_read_file(caller.identity, p.entity, p.field))
+            place = next(readable, None)
+            if place is None:
+                raise ApiError(ErrorCode.FORBIDDEN_OPERATION, "Reading this file is not allowed")
+            answer = runtime.files.content(
+                place.entity, place.field, place.entity_id, entry.id, download_query(request)
             )
             return file_response(answer)
 

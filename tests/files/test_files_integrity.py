@@ -186,7 +186,10 @@ def test_s3_down_is_a_503_and_leaves_nothing_half_done(
             assert download.status_code == 503
             assert "127.0.0.1" not in download.text  # no internal endpoint in the answer
 
-            names = served.rows("SELECT filename, entity FROM ddm_files ORDER BY filename")
+            names = served.rows(
+                "SELECT filename, entity FROM ddm_files LEFT JOIN ddm_file_bindings ON file_id = id"
+                " ORDER BY filename"
+            )
             assert names == [("kept.pdf", "user"), ("staged.txt", None)]  # no orphan row
             assert served.rows('SELECT name FROM "user"') == [("kept.pdf",)]  # only the user written before
     finally:

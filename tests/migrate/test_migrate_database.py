@@ -424,3 +424,66 @@ def test_every_extension_tag_of_the_reference_corpus(
     with engine.connect() as connection:  # the CTE/join view and the many-to-many view can be queried
         assert connection.execute(sa.text("SELECT count(*) FROM view_v")).scalar() == 0
         assert connection.execute(sa.text("SELECT count(*) FROM main_table_rel_v")).scalar() == 0
+
+
+def test_file_bindings_follow_renames_and_drops(tmp_path: Path, engine: Engine) -> None:
+    """A binding names its table and column: renames carry it along, drops remove it (and stamp the
+    file that lost its last binding, for `files prune`)."""
+    files = """
+    <changeSet id="dossier" author="me">
+        <createTable tableName="dossier" ext:historyFlag="true">
+            <column name="id" type="UUID"><constraints primaryKey="true"/></column>
+            <column name="scan" type="type_file"/>
+            <column name="extra" type="type_file[]"/>
+        </createTable>
+        <createTable tableName="box">
+            <column name="id" type="UUID"><constraints primaryKey="true"/></column>
+            <column name="scan" type="type_file"/>
+        </createTable>
+    </changeSet>"""
+    root = tmp_path / "reg"
+    write_regulation(root, files)
+    migrate(read(root), engine)
+    with engine.begin() as connection:
+        for n, (entity, field) in enumerate([("dossier", "scan"), ("dossier", "extra"), ("box", "scan")]):
+            file_id = f"00000000-0000-4000-8000-00000000000{n}"
+            connection.execute(
+                sa.text(
+                    "INSERT INTO ddm_files (id, path_in_storage, bucket, filename, size, file_type,"
+                    " checksum, short_name, attached_at) VALUES (CAST(:id AS uuid), 'k', 'b', 'f', 1, 't',"
+                    " 'c', :short, now())"
+                ),
+                {"id": file_id, "short": f"s{n}"},
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO ddm_file_bindings (file_id, entity, entity_id, field)"
+                    " VALUES (CAST(:id AS uuid), :entity, 'e1', :field)"
+                ),
+                {"id": file_id, "entity": entity, "field": field},
+            )
+    changes = root / "data-model" / "changes.xml"
+    append_changeset(
+        changes,
+        """<changeSet id="rename" author="me">
+            <renameTable oldTableName="dossier" newTableName="case_file"/>
+            <renameColumn tableName="case_file" oldColumnName="scan" newColumnName="main_scan"/>
+            <dropColumn tableName="case_file" columnName="extra"/>
+            <dropTable tableName="box"/>
+        </changeSet>""",
+    )
+    migrate(read(root), engine)
+    with engine.connect() as connection:
+        bindings = connection.execute(
+            sa.text("SELECT file_id::text, entity, field FROM ddm_file_bindings ORDER BY file_id")
+        ).all()
+        unbound = connection.execute(
+            sa.text("SELECT id::text FROM ddm_files WHERE unbound_at IS NOT NULL ORDER BY id")
+        ).all()
+    assert [tuple(b) for b in bindings] == [
+        ("00000000-0000-4000-8000-000000000000", "case_file", "main_scan")
+    ]
+    assert [u for (u,) in unbound] == [
+        "00000000-0000-4000-8000-000000000001",
+        "00000000-0000-4000-8000-000000000002",
+    ]

@@ -9,8 +9,10 @@ import sqlalchemy as sa
 
 from codegen.migrate import migrate
 from codegen.reader import read_regulation
-from registry_api.files.catalogue import ddm_files
+from registry_api.files.catalogue import ddm_file_bindings, ddm_files
 from schemas.platform import (
+    FILE_BINDINGS_TABLE,
+    FILE_BINDINGS_TABLE_COLUMNS,
     FILES_TABLE,
     FILES_TABLE_COLUMNS,
     HISTORY_SERVICE_COLUMN_NAMES,
@@ -39,10 +41,14 @@ def test_migrated_platform_tables_are_the_declared_ones(database_url: str) -> No
     engine = sa.create_engine(database_url)
     try:
         migrate(read_regulation(REPO / "examples" / "user"), engine)
-        migrated = columns(engine, FILES_TABLE)
-        declared = {c.name: (SPELLED.get(c.type, c.type), c.nullable) for c in FILES_TABLE_COLUMNS}
-        assert migrated == declared
-        assert [c.name for c in ddm_files.columns] == [c.name for c in FILES_TABLE_COLUMNS]
+        for name, declaration, view in (
+            (FILES_TABLE, FILES_TABLE_COLUMNS, ddm_files),
+            (FILE_BINDINGS_TABLE, FILE_BINDINGS_TABLE_COLUMNS, ddm_file_bindings),
+        ):
+            migrated = columns(engine, name)
+            declared = {c.name: (SPELLED.get(c.type, c.type), c.nullable) for c in declaration}
+            assert migrated == declared
+            assert [c.name for c in view.columns] == [c.name for c in declaration]
         user = columns(engine, "user")
         assert set(MAIN_TABLE_SERVICE_COLUMN_NAMES) <= set(user)
         history = columns(engine, history_table_name("user"))

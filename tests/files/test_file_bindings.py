@@ -1,0 +1,219 @@
+"""A file may be bound to several places (the reference platform's business processes copy the same
+``{id, checksum}`` from record to record): each place reads it through its own path, its bytes are one
+registry object, and updates and deletes unbind it. On the generated ``user`` registry, served the way
+``serve`` builds it, with real tokens, PostgreSQL and S3."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from registry_api.embedded import EmbeddedPostgres
+from tests.conftest import created_database
+from tests.served_registry import PROCESS_HEADER, USER_EXAMPLE, ServedRegistry
+
+PHOTO = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+SCAN = b"%PDF-1.7\n scanned passport \n%%EOF\n"
+NO_CITY = "7f0c5e0a-6a8f-4d1e-9a57-0d2f1c3b9e11"
+
+
+class Registry:
+    """The served user registry as an officer uses it, and what the tests check around it."""
+
+    def __init__(self, served: ServedRegistry, client: httpx.Client) -> None:
+        self.served = served
+        self.client = client
+
+    def upload(self, content: bytes, name: str, **headers: str) -> dict[str, str]:
+        files = {"file": (name, content, "application/octet-stream")}
+        response = self.client.post("/files", files=files, headers=headers)
+        assert response.status_code == 201, response.text
+        return {"id": response.json()["id"], "checksum": response.json()["checksum"]}
+
+    def create_user(self, body: dict[str, Any], **headers: str) -> str:
+        response = self.client.post("/user", json=body, headers=headers)
+        assert response.status_code == 201, response.text
+        return str(response.json()["id"])
+
+    def registry_objects(self) -> dict[str, str]:
+        """Registry bucket key → its Last-Modified (a copy, even of the same bytes, changes it)."""
+        listing = self.served.s3_client.list_objects_v2(Bucket=self.served.registry_bucket)
+        return {o["Key"]: o["LastModified"].isoformat() for o in listing.get("Contents", [])}
+
+    def bindings(self, file_id: str) -> list[tuple[str, str, str]]:
+        return self.served.bindings(file_id)
+
+    def unbound_at(self, file_id: str) -> Any:
+        return self.served.catalogue_row(file_id)["unbound_at"]
+
+
+@pytest.fixture
+def registry(user_api: ServedRegistry) -> Iterator[Registry]:
+    with user_api.client("officer") as officer:
+        yield Registry(user_api, officer)
+
+
+def file_url(user_id: str, field: str, ref: dict[str, str]) -> str:
+    return f"/files/user/{user_id}/{field}/{ref['id']}"
+
+
+def test_one_file_in_two_entities_is_read_through_each_own_path(registry: Registry) -> None:
+    client = registry.client
+    photo = registry.upload(PHOTO, "petro.png")
+    first = registry.create_user({"name": "Petro", "photo": photo})
+    stored = registry.registry_objects()[photo["id"]]
+
+    # The same reference written into another record, in another field: bound, not copied again.
+    second = registry.create_user({"name": "Petro's twin", "documents": [photo]})
+    assert registry.registry_objects()[photo["id"]] == stored
+    assert registry.bindings(photo["id"]) == [("user", first, "photo"), ("user", second, "documents")]
+
+    assert client.get(file_url(first, "photo", photo)).content == PHOTO
+    assert client.get(file_url(second, "documents", photo)).content == PHOTO
+    # ...and each place only through its own path
+    assert client.get(file_url(second, "photo", photo)).status_code == 404
+    assert client.get(file_url(first, "documents", photo)).status_code == 404
+
+    # One file twice in one write (two fields of the same row) is two bindings of one object.
+    both = registry.create_user({"name": "Both", "photo": photo, "documents": [photo]})
+    assert client.get(file_url(both, "photo", photo)).status_code == 200
+    assert client.get(file_url(both, "documents", photo)).status_code == 200
+    assert registry.registry_objects()[photo["id"]] == stored
+
+
+def test_a_put_that_drops_the_file_unbinds_it_and_a_delete_unbinds_all(registry: Registry) -> None:
+    client = registry.client
+    scan = registry.upload(SCAN, "scan.pdf")
+    kept = registry.create_user({"name": "Keeps", "documents": [scan]})
+    dropped = registry.create_user({"name": "Drops", "photo": scan, "documents": [scan]})
+
+    # A PUT keeping the file needs no staged copy any more: it stays bound as it was.
+    registry.served.s3_client.delete_object(
+        Bucket=registry.served.staging_bucket, Key=f"uploads/{scan['id']}"
+    )
+    put = client.put(f"/user/{dropped}", json={"name": "Drops", "documents": [scan]})
+    assert put.status_code == 204, put.text
+    assert client.get(file_url(dropped, "photo", scan)).status_code == 404
+    assert client.get(file_url(dropped, "documents", scan)).status_code == 200
+    assert registry.bindings(scan["id"]) == [("user", kept, "documents"), ("user", dropped, "documents")]
+
+    # Binding it to a new place needs it staged (proof the writer holds it), as on the reference.
+    again = client.put(f"/user/{dropped}", json={"name": "Drops", "photo": scan})
+    assert again.status_code == 400 and again.json()["details"] == ["photo"]
+    assert registry.bindings(scan["id"]) == [("user", kept, "documents"), ("user", dropped, "documents")]
+
+    assert client.delete(f"/user/{dropped}").status_code == 204
+    assert registry.bindings(scan["id"]) == [("user", kept, "documents")]
+    assert registry.unbound_at(scan["id"]) is None  # still bound elsewhere
+    assert client.get(file_url(kept, "documents", scan)).content == SCAN
+
+    assert client.delete(f"/user/{kept}").status_code == 204
+    assert registry.bindings(scan["id"]) == []
+    assert registry.unbound_at(scan["id"]) is not None
+    assert scan["id"] in registry.registry_objects()  # the bytes wait for `files prune`
+
+
+def test_a_business_process_copies_a_file_from_one_record_into_another(registry: Registry) -> None:
+    """The reference's way: read a record with the process header (its files are copied to the
+    process area), write the same {id, checksum} into another record with the header."""
+    client = registry.client
+    root = {PROCESS_HEADER: "proc-reuse-1"}
+    photo = registry.upload(PHOTO + b"bp", "bp.png")
+    source = registry.create_user({"name": "Source", "photo": photo})
+    stored = registry.registry_objects()[photo["id"]]
+
+    read = client.get(f"/user/{source}", headers=root)
+    assert read.status_code == 200 and read.json()["photo"] == photo
+    staged = registry.served.s3_client.get_object(
+        Bucket=registry.served.staging_bucket, Key=f"process/proc-reuse-1/{photo['id']}"
+    )
+    assert staged["Body"].read() == PHOTO + b"bp"
+
+    target = registry.create_user({"name": "Target", "photo": read.json()["photo"]}, **root)
+    assert client.get(file_url(target, "photo", photo)).content == PHOTO + b"bp"
+    assert registry.registry_objects()[photo["id"]] == stored
+
+    # A wrong checksum is still refused, however the file got there.
+    wrong = {"id": photo["id"], "checksum": hashlib.sha256(b"other").hexdigest()}
+    refused = client.post("/user", json={"name": "X", "photo": wrong}, headers=root)
+    assert refused.status_code == 409 and refused.json()["code"] == "FILE_WAS_CHANGED"
+
+
+def test_a_short_link_answers_through_a_place_the_file_is_bound(registry: Registry) -> None:
+    client = registry.client
+    photo = registry.upload(PHOTO + b"short", "short.png")
+    short = client.post("/files", files={"file": ("x.txt", b"x")}).json()["shortName"]
+    assert client.get(f"/s/{short}").status_code == 404  # bound nowhere
+    photo_short = registry.served.catalogue_row(photo["id"])["short_name"]
+    first = registry.create_user({"name": "Short A", "photo": photo})
+    second = registry.create_user({"name": "Short B", "photo": photo})
+    assert client.get(f"/s/{photo_short}").content == PHOTO + b"short"
+    assert client.delete(f"/user/{first}").status_code == 204
+    assert client.get(f"/s/{photo_short}").content == PHOTO + b"short"  # still bound to the second
+    assert client.delete(f"/user/{second}").status_code == 204
+    assert client.get(f"/s/{photo_short}").status_code == 404
+
+
+def test_a_failed_write_leaves_bindings_as_they_were(registry: Registry) -> None:
+    client = registry.client
+    photo = registry.upload(PHOTO + b"fail", "fail.png")
+    owner = registry.create_user({"name": "Owner", "photo": photo})
+    # A foreign key that does not exist: the row write fails after the files were bound.
+    failed = client.post(
+        "/user",
+        json={"name": "Fails", "photo": photo, "cityId": NO_CITY},
+    )
+    assert failed.status_code == 409, failed.text
+    assert registry.bindings(photo["id"]) == [("user", owner, "photo")]
+    failed_put = client.put(
+        f"/user/{owner}",
+        json={"name": "Owner", "cityId": NO_CITY},
+    )
+    assert failed_put.status_code == 409
+    assert registry.bindings(photo["id"]) == [("user", owner, "photo")]  # the unbinding rolled back
+    assert client.get(file_url(owner, "photo", photo)).status_code == 200
+
+
+def test_platform_tables_before_the_bindings_changeset_are_carried_over(
+    postgres: EmbeddedPostgres, tmp_path: Path
+) -> None:
+    """A database of the single-binding catalogue: its bindings move to ddm_file_bindings."""
+    from sqlalchemy import create_engine, text
+
+    import codegen.migrate.runner as runner
+    from codegen.migrate import migrate
+    from codegen.migrate.platform import platform_changesets
+    from codegen.reader import read_regulation
+
+    regulation = read_regulation(USER_EXAMPLE)
+    with created_database(postgres, prefix="legacy") as url:
+        engine = create_engine(url)
+        try:
+            before = tuple(c for c in platform_changesets(regulation) if c.id != "ddm_file_bindings")
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setattr(runner, "platform_changesets", lambda _: before)
+                migrate(regulation, engine)
+            with engine.begin() as connection:
+                connection.execute(
+                    text(
+                        "INSERT INTO ddm_files (id, path_in_storage, bucket, filename, size, file_type,"
+                        " checksum, short_name, entity, entity_id, field, attached_at) VALUES"
+                        " ('0b9c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d', 'uploads/x', 'b', 'a.pdf', 1, 't', 'c',"
+                        " 'short1', 'user', 'e1', 'photo', now()),"
+                        " ('1b9c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d', 'uploads/y', 'b', 'b.pdf', 1, 't', 'c',"
+                        " 'short2', NULL, NULL, NULL, NULL)"
+                    )
+                )
+            migrate(regulation, engine)
+            with engine.connect() as connection:
+                bindings = connection.execute(
+                    text("SELECT file_id::text, entity, entity_id, field FROM ddm_file_bindings")
+                ).all()
+        finally:
+            engine.dispose()
+    assert [tuple(b) for b in bindings] == [("0b9c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d", "user", "e1", "photo")]
