@@ -253,12 +253,10 @@ def _search_params(spec: SearchSpec) -> tuple[ParamView, ...]:
             if parameter.required:
                 description += " (required)"
             if parameter.is_list:
-                # Query strings may also carry ``a,b,c``: items stay text there, typed in bodies.
-                params.append(
-                    ParamView(
-                        field_name(name), name, "list[str] | None", f"list[{scalar}] | None", description
-                    )
-                )
+                # Query strings may also carry ``a,b,c``: items stay text there, typed in bodies, where
+                # one value or a comma-separated string is a list too.
+                body = f"Annotated[list[{scalar}] | None, BeforeValidator(as_list)]"
+                params.append(ParamView(field_name(name), name, "list[str] | None", body, description))
             else:
                 params.append(
                     ParamView(field_name(name), name, f"{scalar} | None", f"{scalar} | None", description)

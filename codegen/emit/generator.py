@@ -32,6 +32,8 @@ _TYPE_IMPORTS: dict[str, tuple[str, str]] = {
     "Any": ("typing", "Any"),
     "Literal": ("typing", "Literal"),
     "FileRef": ("schemas.wire", "FileRef"),
+    "BeforeValidator": ("pydantic", "BeforeValidator"),
+    "as_list": ("registry_api.search.params", "as_list"),
 }
 _WORD = re.compile(r"[A-Za-z_]+")
 

@@ -130,6 +130,10 @@ def _validation_error(request: Request, error: RequestValidationError) -> Respon
         )
     if unreadable:
         return problem_response(request, ErrorCode.CLIENT_ERROR, "The request body is not valid JSON.")
+    if any(tuple(e.get("loc", ())) == ("body",) for e in errors):
+        # No body, or JSON that is not an object (an array, a string, null): nothing to validate
+        # field by field; the reference answers 400 for a body it cannot read (docs/api.md "Errors").
+        return problem_response(request, ErrorCode.CLIENT_ERROR, "The request body must be a JSON object.")
     if sources <= {"body"}:
         return problem_response(
             request, ErrorCode.VALIDATION_ERROR, "The request body is not valid.", details={"errors": items}

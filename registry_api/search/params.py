@@ -102,6 +102,14 @@ def _values_of(query: MultiValued | Mapping[str, Any], name: str) -> list[Any]:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
+def as_list(value: Any) -> Any:
+    """For the generated JSON-body models: a list parameter sent as one value or as a comma-separated
+    string becomes a list (docs/search.md "Lists"); anything else is left to the model's validation."""
+    if value is None or isinstance(value, list | tuple | dict):
+        return value
+    return _split_list(value)
+
+
 def _split_list(value: Any) -> list[Any]:
     if isinstance(value, str):
         return [part.strip() for part in value.split(",") if part.strip() != ""]

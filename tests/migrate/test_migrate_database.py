@@ -7,7 +7,6 @@ import io
 import re
 import shutil
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -349,13 +348,10 @@ def test_a_held_lock_is_waited_for_then_refused(engine: Engine) -> None:
     with engine.connect() as holder:
         holder.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
         holder.commit()
-        started = time.monotonic()
         with pytest.raises(
             MigrationLockedError, match=r"another migrator is running.*gave up after waiting 0\.5 s"
         ):
             migrate(regulation, engine, out=out, lock_wait_s=0.5)
-        waited = time.monotonic() - started
-    assert 0.5 <= waited < 5
     assert out.getvalue().count("waiting up to 0.5 s") == 1  # said once, not on every poll
     assert "held by PostgreSQL session pid" in out.getvalue()  # a holder that wrote no lock row yet
     assert "user" not in sa.inspect(engine).get_table_names()

@@ -14,10 +14,7 @@ from schemas.regulation import FileKind, Pagination, Regulation, Severity
 
 from .conftest import WriteChangelog
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "regulations"
-ALL_FILES = sorted(p.relative_to(SHARED).as_posix() for p in SHARED.rglob("*") if p.is_file())
-XML_FILES = [f for f in ALL_FILES if f.endswith((".xml", ".xsd"))]
-
+SHARED = (Path(__file__).resolve().parents[2] / ".." / "shared" / "regulations").resolve()
 VALIDATOR = "edp-ddm-registry-regulations-validator-cli/src__test__resources__registry-regulation__"
 DDM_EXT = "edp-ddm-liquibase-ddm-ext/src__test__resources__"
 RRM = "edp-ddm-registry-regulation-management/"
@@ -25,6 +22,28 @@ TASK2 = (
     "edp-ddm-architecture/docs__ua__modules__registry-develop__attachments__study-project__task-2__xml-temp__"
 )
 SNIPPETS = "edp-ddm-architecture/doc-snippets/"
+
+
+def corpus_files() -> list[str]:
+    """Every file of the corpus, or a collection error when it (or a part the tests rely on) is missing:
+    the parametrised cases below must never shrink to nothing silently."""
+    files = sorted(p.relative_to(SHARED).as_posix() for p in SHARED.rglob("*") if p.is_file())
+    missing = [
+        part
+        for part in (VALIDATOR, DDM_EXT, RRM, TASK2, SNIPPETS, "assembled/")
+        if not any(f.startswith(part) for f in files)
+    ]
+    if missing:
+        pytest.fail(
+            f"the regulation corpus is missing or incomplete at {SHARED} (../shared beside the repository):"
+            f" nothing under {', '.join(missing)}",
+            pytrace=False,
+        )
+    return files
+
+
+ALL_FILES = corpus_files()
+XML_FILES = [f for f in ALL_FILES if f.endswith((".xml", ".xsd"))]
 
 
 def codes(regulation: Regulation, severity: Severity | None = None) -> set[str]:
