@@ -7,6 +7,9 @@ Exit codes: 0 success, 1 the input has errors, 2 usage errors.
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError, version
+from typing import Annotated
+
 import typer
 
 from codegen.commands import auth, demo, generate, istio, migrate, regulation, serve, status
@@ -19,8 +22,33 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+DISTRIBUTION = "registry-data-factory"
+
 for commands in (regulation, migrate, status, generate, serve, istio, auth, demo):
     commands.register(app)
+
+
+def installed_version() -> str:
+    try:
+        return version(DISTRIBUTION)
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"registry-api {installed_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    show_version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """Read a registry regulation, migrate PostgreSQL to it, generate and serve its REST API."""
 
 
 def main() -> None:

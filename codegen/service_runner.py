@@ -10,9 +10,8 @@ PostgreSQL.
 from __future__ import annotations
 
 import contextlib
-import copy
-import logging.config
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -32,21 +31,13 @@ from registry_api.deploy import (
     warn_about,
 )
 from registry_api.embedded import EmbeddedPostgres, EmbeddedS3, stop_on_sigterm
+from registry_api.logs import configure_logging
+from registry_api.metrics import MULTIPROCESS_ENV, serve_metrics
 from registry_api.settings import Settings, SettingsError, env_name, settings_environment
 
 Echo = Callable[[str], None]
 DATABASE_NAME = "registry"
 DEFAULT_CONTEXTS = "!pub"
-
-
-def log_config() -> dict[str, Any]:
-    """uvicorn's logging, plus our own loggers at INFO on the same handler (applied in every worker)."""
-    from uvicorn.config import LOGGING_CONFIG
-
-    config = copy.deepcopy(LOGGING_CONFIG)
-    for name in ("registry_api", "rbac", "codegen"):
-        config["loggers"][name] = {"handlers": ["default"], "level": "INFO", "propagate": False}
-    return config
 
 
 def uvicorn_options(settings: Settings, *, workers: bool = False) -> dict[str, Any]:
@@ -172,8 +163,7 @@ def run_service(
 ) -> None:
     """``registry-api serve``: returns after SIGTERM or Ctrl-C, with everything it started stopped.
     Raises ServeError, DeployError or SettingsError (each one line) before anything is started."""
-    logging_config = log_config()
-    logging.config.dictConfig(logging_config)
+    logging_config = configure_logging(settings.log)  # the workers get the same configuration
     registry = load_generated(directory)  # a wrong folder fails before any server starts
     if needs_data_dir(settings):
         check_data_dir(settings, option=data_dir_option)
@@ -190,6 +180,7 @@ def run_service(
         )
         if settings.workers == 1:
             app = build_app(settings, registry)
+            start_metrics(settings, echo)
             uvicorn.run(
                 app,
                 host=settings.host,
@@ -201,16 +192,50 @@ def run_service(
         # Workers are new processes: they import the generated package and build their app from the
         # environment with the same builder, so they get the completed settings as variables.
         os.environ.update(settings_environment(settings))
-        uvicorn.run(
-            f"{registry.package}.app:create_app",
-            factory=True,
-            app_dir=str(registry.directory),
-            workers=settings.workers,
-            host=settings.host,
-            port=settings.port,
-            log_config=logging_config,
-            **uvicorn_options(settings, workers=True),
-        )
+        with worker_metrics(settings, echo):
+            serve_workers(registry, settings, logging_config)
+
+
+def start_metrics(settings: Settings, echo: Echo, *, multiprocess_dir: str | None = None) -> None:
+    port = settings.metrics.port
+    if port is None:
+        return
+    try:
+        serve_metrics(settings.metrics.host, port, multiprocess_dir=multiprocess_dir)
+    except OSError as error:
+        raise ServeError(f"metrics on {settings.metrics.host}:{port}: {error.strerror}") from None
+    echo(f"metrics on http://{settings.metrics.host}:{port}/metrics")
+
+
+@contextlib.contextmanager
+def worker_metrics(settings: Settings, echo: Echo) -> Iterator[None]:
+    """prometheus-client's multiprocess mode: each worker writes its values to files in a fresh
+    directory (named to them by the environment before they start); this process serves the sum."""
+    if settings.metrics.port is None:
+        yield
+        return
+    directory = tempfile.mkdtemp(prefix="registry-metrics-")
+    os.environ[MULTIPROCESS_ENV] = directory
+    try:
+        start_metrics(settings, echo, multiprocess_dir=directory)
+        yield
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def serve_workers(registry: GeneratedRegistry, settings: Settings, logging_config: dict[str, Any]) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        f"{registry.package}.app:create_app",
+        factory=True,
+        app_dir=str(registry.directory),
+        workers=settings.workers,
+        host=settings.host,
+        port=settings.port,
+        log_config=logging_config,
+        **uvicorn_options(settings, workers=True),
+    )
 
 
 __all__ = [

@@ -81,6 +81,7 @@ class IstioSettings(BaseModel):
         "/openapi.json",
         "/docs",
         "/docs/*",
+        "/redoc",
     )
 
     @field_validator("api_root")

@@ -1,9 +1,10 @@
 """Development identities: a local RSA key that signs tokens for ``registry-api dev-token``.
 
-The key lives in ``<data-dir>/dev-auth/signing-key.json`` (created on first use, mode 0600). A
-service started with ``serve --dev-auth`` trusts its public half in addition to the configured
-realms, so a developer can call the API without a Keycloak. Never enable it in production: anyone
-who can read the data directory can mint any role.
+The key lives in ``<data-dir>/dev-auth/signing-key.json`` (mode 0600), created by the service that
+trusts it (``serve --dev-auth``, ``demo``), never by ``dev-token``: a token signed with a key no
+service knows would only be refused later. A service started with ``serve --dev-auth`` trusts its
+public half in addition to the configured realms, so a developer can call the API without a
+Keycloak. Never enable it in production: anyone who can read the data directory can mint any role.
 """
 
 from __future__ import annotations
@@ -26,11 +27,20 @@ def _key_path(data_dir: Path) -> Path:
     return data_dir / DEV_AUTH_DIR / KEY_FILE
 
 
-def dev_signing_key(data_dir: Path) -> jwk.JWK:
-    """The development private key, created on first use."""
+class DevKeyMissingError(LookupError):
+    """There is no development key under the data directory (``str()`` says where and what to do)."""
+
+
+def dev_signing_key(data_dir: Path, *, create: bool = True) -> jwk.JWK:
+    """The development private key; created when missing unless ``create`` is false."""
     path = _key_path(data_dir)
     if path.is_file():
         return jwk.JWK.from_json(path.read_text(encoding="utf-8"))
+    if not create:
+        raise DevKeyMissingError(
+            f"no development key at {path}: start `registry-api serve --dev-auth --data-dir {data_dir}` "
+            "(or `registry-api demo`) first, or pass the --data-dir that service uses"
+        )
     key = jwk.JWK.generate(
         kty="RSA", size=2048, kid=f"{DEV_KID_PREFIX}{uuid.uuid4().hex[:12]}", use="sig", alg="RS256"
     )

@@ -102,6 +102,7 @@ class RealmKeys:
         fetch: Callable[[Realm], Mapping[str, Any]] | None = None,
         fetch_timeout_s: int = 5,
         clock: Callable[[], float] = time.monotonic,
+        observe: Callable[[str], None] | None = None,
     ) -> None:
         self._file = _read_jwks_file(jwks_file) if jwks_file is not None else None
         self._interval = refresh_min_interval_s
@@ -109,6 +110,7 @@ class RealmKeys:
         self._extra_kids = _kids(extra) if extra is not None else frozenset()
         self._fetch = fetch or (lambda target: _fetch_with_keycloak(target, fetch_timeout_s))
         self._clock = clock
+        self._observe = observe or (lambda result: None)  # "hit" or "fetch", for the service's metrics
         self._entries: dict[str, _Entry] = {}
         self._lock = threading.Lock()
 
@@ -125,6 +127,8 @@ class RealmKeys:
         entry = self._entries.get(target.name)
         if entry is None or (kid is not None and kid not in entry.kids):
             entry = self._refresh(target, entry)
+        else:
+            self._observe("hit")
         if entry.key_set is None:
             raise AuthenticationError(f"signing keys of realm {target.name} are unavailable")
         return entry.key_set
@@ -137,6 +141,7 @@ class RealmKeys:
             now = self._clock()
             if current is not None and now - current.attempted_at < self._interval:
                 return current  # refreshed recently: an unknown kid stays unknown until the interval ends
+            self._observe("fetch")
             try:
                 key_set = key_set_from_json(self._fetch(target))
             except Exception as error:  # network, HTTP or JSON failure: keep the old keys, if any

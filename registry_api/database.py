@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DisconnectionError
 
+from registry_api.metrics import instrument_pool
 from registry_api.settings import Settings
 
 _CHECKED_IN_AT = "registry_checked_in_at"
@@ -38,6 +39,7 @@ def create_database_engine(settings: Settings, *, autocommit: bool = False) -> E
     )
     if database.ping_after_idle_s > 0:
         _ping_idle_connections(engine, database.ping_after_idle_s)
+    instrument_pool(engine, "read" if autocommit else "write")  # after the ping: counts what is handed out
     return engine
 
 

@@ -12,6 +12,7 @@ that refused), never an app that lets more through.
 from __future__ import annotations
 
 import importlib
+import json
 import logging
 import sys
 from dataclasses import dataclass
@@ -28,11 +29,14 @@ from rbac.policy import ACCESS_MODEL_FILE, MODEL_FILE, POLICY_FILE, PolicyError,
 from rbac.token_cache import VerifiedTokens
 from registry_api.access import AnonymousAuthenticator, Authenticator
 from registry_api.files import FileService
+from registry_api.health import ChangeSetKey
 from registry_api.http.app import RegistryRoutes, create_app
+from registry_api.metrics import key_set_lookup
 from registry_api.profiles import plan_for
 from registry_api.runtime import Security
 from registry_api.settings import AuthSettings, Profile, Settings, load_settings
 from schemas.layout import (
+    CHANGESETS_FILE,
     MANIFEST,
     PACKAGE_APP_MODULE,
     PACKAGE_TABLES_MODULE,
@@ -66,6 +70,17 @@ class GeneratedRegistry:
     @property
     def regulation_dir(self) -> Path:
         return self.directory / REGULATION_DIR
+
+    def expected_changesets(self) -> frozenset[ChangeSetKey]:
+        """What readiness waits for in the database's changelog (``changesets.json`` of the package)."""
+        path = self.directory / self.package / CHANGESETS_FILE
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+            return frozenset((c["id"], c["author"], c["filename"]) for c in document["changesets"])
+        except (OSError, ValueError, KeyError, TypeError):
+            raise DeployError(
+                f"{path} is missing or unreadable: regenerate with `registry-api generate`"
+            ) from None
 
     @property
     def baked_public_api(self) -> Path | None:
@@ -170,7 +185,10 @@ def keycloak_authenticator(profile: Profile, settings: Settings, *, dev_auth: bo
         )
         extra = dev_key_set(settings.data_dir)
     keys = RealmKeys(
-        jwks_file=auth.jwks_file, refresh_min_interval_s=auth.jwks_refresh_min_interval_s, extra=extra
+        jwks_file=auth.jwks_file,
+        refresh_min_interval_s=auth.jwks_refresh_min_interval_s,
+        extra=extra,
+        observe=key_set_lookup,
     )
     return KeycloakAuthenticator(
         accepted_realms(profile, auth),
@@ -250,7 +268,14 @@ def build_app(
     if isinstance(registry, Path):
         registry = load_generated(registry)
     security = build_security(settings, registry, dev_auth=dev_auth, authenticator=authenticator)
-    app = create_app(registry.routes, settings, security, engine=engine, files=files)
+    app = create_app(
+        registry.routes,
+        settings,
+        security,
+        engine=engine,
+        files=files,
+        expected_changesets=registry.expected_changesets(),
+    )
     log.info(
         "built the %s service of %s (%s)",
         settings.profile.value,

@@ -191,6 +191,27 @@ class HttpSettings(BaseModel):
     )
 
 
+class LogFormat(StrEnum):
+    JSON = "json"  # one JSON object a line: production, log collectors
+    TEXT = "text"  # readable lines: local runs, the demo
+
+
+class LogSettings(BaseModel):
+    format: LogFormat = Field(default=LogFormat.JSON, description="json (production) or text (local runs).")
+    level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
+    requests: bool = Field(default=True, description="One line per request (method, route, status, ...).")
+
+
+class MetricsSettings(BaseModel):
+    port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="Port of the Prometheus endpoint (/metrics), apart from the API port. Unset: off.",
+    )
+    host: str = Field(default="127.0.0.1", min_length=1, description="Interface of the metrics endpoint.")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX, env_nested_delimiter=ENV_NESTED_DELIMITER, env_file=".env", extra="ignore"
@@ -209,6 +230,9 @@ class Settings(BaseSettings):
     auth: AuthSettings = AuthSettings()
     headers: HeaderSettings = HeaderSettings()
     http: HttpSettings = HttpSettings()
+
+    log: LogSettings = LogSettings()
+    metrics: MetricsSettings = MetricsSettings()
 
 
 class DefaultSettings(Settings):

@@ -90,6 +90,7 @@ class Storage:
         self.settings = settings
         self.client: S3Client = client or _make_client(settings, settings.endpoint_url)
         self._presign_client: S3Client | None = None
+        self._probe_client: S3Client | None = None
 
     @property
     def registry_bucket(self) -> str:
@@ -109,6 +110,20 @@ class Storage:
                     if _error_code(error) not in _NOT_FOUND_CODES:
                         raise
                     self.client.create_bucket(Bucket=bucket)
+
+    def reachable(self, timeout_s: float = 2.0) -> bool:
+        """Whether both buckets answer, asked once each with a short timeout (readiness probes)."""
+        if self._probe_client is None:
+            self._probe_client = _make_client(
+                self.settings, self.settings.endpoint_url, attempts=1, timeout_s=timeout_s
+            )
+        try:
+            for bucket in (self.registry_bucket, self.staging_bucket):
+                self._probe_client.head_bucket(Bucket=bucket)
+        except (ClientError, BotoCoreError) as error:
+            log.warning("S3 not ready: %s", error)
+            return False
+        return True
 
     def upload(
         self,
@@ -215,16 +230,18 @@ class Storage:
             )
 
 
-def _make_client(settings: S3Settings, endpoint_url: str | None) -> S3Client:
+def _make_client(
+    settings: S3Settings, endpoint_url: str | None, *, attempts: int = 3, timeout_s: float | None = None
+) -> S3Client:
     config = Config(
         signature_version="s3v4",
         s3={"addressing_style": "path"},
         # boto3 >= 1.36 sends CRC checksums by default; Ceph RGW and MinIO versions reject them.
         request_checksum_calculation="when_required",
         response_checksum_validation="when_required",
-        connect_timeout=settings.connect_timeout_s,
-        read_timeout=settings.read_timeout_s,
-        retries={"mode": "standard", "max_attempts": 3},
+        connect_timeout=timeout_s or settings.connect_timeout_s,
+        read_timeout=timeout_s or settings.read_timeout_s,
+        retries={"mode": "standard", "max_attempts": attempts},
         max_pool_connections=32,
     )
     client: S3Client = boto3.client(

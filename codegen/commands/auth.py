@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from rbac.devkeys import DEFAULT_TTL_S, dev_signing_key, mint_token
+from rbac.devkeys import DEFAULT_TTL_S, DevKeyMissingError, dev_signing_key, mint_token
 from rbac.keys import realm
-from registry_api.settings import Settings
+from registry_api.settings import Settings, SettingsError, load_settings
 
 
 def dev_token(
@@ -22,13 +22,33 @@ def dev_token(
     ttl: Annotated[int, typer.Option("--ttl", min=1, help="Lifetime in seconds.")] = DEFAULT_TTL_S,
 ) -> None:
     """Print an access token signed with the development key (trusted only by `serve --dev-auth`)."""
-    settings = Settings()
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    accepted = known_realms(settings)
+    if realm_name not in accepted:
+        typer.echo(
+            f"error: --realm {realm_name}: not a realm the service accepts; use one of "
+            f"{', '.join(accepted)} (REGISTRY_AUTH__*_REALM)",
+            err=True,
+        )
+        raise typer.Exit(2)
     directory = data_dir if data_dir is not None else settings.data_dir
+    try:
+        key = dev_signing_key(directory, create=False)
+    except DevKeyMissingError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
     target = realm(settings.auth.keycloak_url, realm_name, settings.auth.namespace)
-    token = mint_token(
-        dev_signing_key(directory), issuer=target.issuer, roles=roles, subject=subject, ttl_s=ttl
-    )
-    typer.echo(token)
+    typer.echo(mint_token(key, issuer=target.issuer, roles=roles, subject=subject, ttl_s=ttl))
+
+
+def known_realms(settings: Settings) -> tuple[str, ...]:
+    """The logical realm names the profiles accept (officer and citizen portals, external systems)."""
+    auth = settings.auth
+    return (auth.officer_realm, auth.citizen_realm, auth.external_system_realm)
 
 
 def register(app: typer.Typer) -> None:

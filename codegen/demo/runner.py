@@ -22,6 +22,7 @@ from codegen.demo.instructions import Endpoints, ready_text
 from codegen.demo.loader import SampleData, SampleLoader
 from codegen.demo.services import Service, cli_command, port_is_free, tail
 from codegen.service_runner import ensure_database
+from rbac.devkeys import dev_signing_key
 
 if TYPE_CHECKING:
     from registry_api.embedded import EmbeddedS3
@@ -78,6 +79,7 @@ def run_demo(options: DemoOptions) -> None:
             "generate", str(options.example_dir), "--out", str(options.build_dir),
             "--public-api", str(options.public_api), log_dir=log_dir,
         ))  # fmt: skip
+        dev_signing_key(data_dir)  # the demo's services trust it; `dev-token` only reads it
         token = stack.enter_context(CliJob(*_token_arguments(data_dir, "officer-portal", "officer"),
                                            log_dir=log_dir))  # fmt: skip
 
@@ -252,6 +254,7 @@ def _service_env(database_url: str, s3: EmbeddedS3, data_dir: Path) -> dict[str,
         "REGISTRY_S3__SECRET_KEY": s3.secret_key,
         "REGISTRY_S3__REGION": s3.region,
         "REGISTRY_S3__CREATE_BUCKETS": "true",
+        "REGISTRY_LOG__FORMAT": "text",  # readable in the logs the demo points to
         "PYTHONUNBUFFERED": "1",
     }
 

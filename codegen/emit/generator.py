@@ -8,6 +8,7 @@ deletes the files the old manifest lists that this run no longer writes, and not
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -17,9 +18,10 @@ from codegen.emit import openapi
 from codegen.emit.context import PartialView, RegistryView, SearchView, TableView, build
 from codegen.emit.imports import Imports
 from codegen.emit.render import call, environment, pyrepr
+from codegen.migrate.platform import platform_changesets
 from istio.emit import write_istio
 from rbac.policy import write_policy_files
-from schemas.layout import ISTIO_DIR, MANIFEST, PUBLIC_API_FILE, RBAC_DIR, REGULATION_DIR
+from schemas.layout import CHANGESETS_FILE, ISTIO_DIR, MANIFEST, PUBLIC_API_FILE, RBAC_DIR, REGULATION_DIR
 from schemas.public_api import load_public_api
 from schemas.regulation import Regulation
 
@@ -61,6 +63,7 @@ def generate(
     for relative, text in sorted(render_package(view).items()):
         written.append(_write(out_dir / relative, text.encode()))
     written += _copy_regulation(regulation, out_dir / REGULATION_DIR)
+    written.append(_write(out_dir / view.package / CHANGESETS_FILE, expected_changesets(regulation)))
     public_api = None
     if public_api_file is not None:
         public_api = load_public_api(public_api_file)  # checked before anything is baked in
@@ -75,6 +78,15 @@ def generate(
     manifest = "".join(f"{name}\n" for name in sorted(current))
     (out_dir / MANIFEST).write_text(manifest, encoding="utf-8")
     return sorted(written)
+
+
+def expected_changesets(regulation: Regulation) -> bytes:
+    """``changesets.json``: the changesets every migration of this regulation records, whatever its
+    contexts (the platform's and those without a context), for the service's readiness check."""
+    changesets = [*platform_changesets(regulation), *regulation.changesets]
+    keys = sorted({(c.id, c.author, c.file) for c in changesets if not c.contexts})
+    body = {"changesets": [{"id": i, "author": a, "filename": f} for i, a, f in keys]}
+    return (json.dumps(body, ensure_ascii=False, indent=1) + "\n").encode()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,27 +13,29 @@ emitter and the tests all go through there).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
-from sqlalchemy import Engine, text
-from sqlalchemy.exc import SQLAlchemyError
-from starlette.responses import JSONResponse, Response
+from sqlalchemy import Engine
 
 from registry_api.database import create_database_engine
 from registry_api.files import FileService
+from registry_api.health import ChangeSetKey
+from registry_api.http.docs import install_docs
 from registry_api.http.file_endpoints import UPLOAD_PATH, files_router
 from registry_api.http.guards import RequestGuard
+from registry_api.http.health import install_health
+from registry_api.http.observe import ObservedRequests, RouteTemplates
 from registry_api.http.problems import install_problem_handlers
 from registry_api.profiles import RoutePlan
 from registry_api.runtime import Runtime, Security
 from registry_api.settings import Settings
 
-HEALTH_PATH = "/actuator/health"
+OPENAPI_PATH = "/openapi.json"
 READ_METHODS = frozenset({"GET", "HEAD"})
 
 
@@ -83,9 +85,11 @@ def create_app(
     *,
     engine: Engine | None = None,
     files: FileService | None = None,
+    expected_changesets: Collection[ChangeSetKey] = (),
 ) -> FastAPI:
     """Build the service. ``engine`` defaults to pools on ``settings.database`` (closed at shutdown);
-    ``files`` to a file service on ``settings.s3`` and that engine."""
+    ``files`` to a file service on ``settings.s3`` and that engine; readiness waits for
+    ``expected_changesets`` in the database's changelog."""
     owns_engine = engine is None
     main_engine = engine if engine is not None else create_database_engine(settings)
     runtime = Runtime(
@@ -107,31 +111,34 @@ def create_app(
     app = FastAPI(
         title=routes.title or f"{routes.name} data factory",
         version=routes.version,
-        openapi_url="/openapi.json",
-        docs_url="/docs",
+        openapi_url=OPENAPI_PATH,
+        docs_url=None,  # served from local assets by install_docs, not from a CDN
         redoc_url=None,
         lifespan=lifespan,
     )
     app.state.runtime = runtime
     install_problem_handlers(app)
+    templates = RouteTemplates()
 
     plan = security.plan
     api_root = settings.api_root.rstrip("/")
     for router in routes.routers_for(plan):
-        _mount(app, router, api_root, plan)
+        _mount(app, router, api_root, plan, templates)
     if routes.has_files:
-        _mount(app, files_router(plan), api_root, plan)
+        _mount(app, files_router(plan), api_root, plan, templates)
 
-    app.add_api_route(HEALTH_PATH, _health, methods=["GET"], include_in_schema=False)
+    install_health(app, expected_changesets)
+    install_docs(app, OPENAPI_PATH)
     app.add_middleware(
         RequestGuard,
         max_body_bytes=settings.http.max_json_body_bytes,
         exempt={("POST", api_root + UPLOAD_PATH)},  # streamed to S3 under files.max_upload_bytes
     )
+    app.add_middleware(ObservedRequests, templates=templates)  # outermost: every answer is traced
     return app
 
 
-def _mount(app: FastAPI, router: APIRouter, prefix: str, plan: RoutePlan) -> None:
+def _mount(app: FastAPI, router: APIRouter, prefix: str, plan: RoutePlan, templates: RouteTemplates) -> None:
     if plan.read_only:
         for route in router.routes:
             methods = set(route.methods or ()) if isinstance(route, APIRoute) else set()
@@ -140,14 +147,5 @@ def _mount(app: FastAPI, router: APIRouter, prefix: str, plan: RoutePlan) -> Non
                     f"a read-only profile may not serve {sorted(methods)} {getattr(route, 'path', route)}"
                 )
     app.include_router(router, prefix=prefix)
-
-
-def _health(request: Request) -> Response:
-    """Liveness and readiness in one: UP when the database answers."""
-    runtime: Runtime = request.app.state.runtime
-    try:
-        with runtime.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except SQLAlchemyError:
-        return JSONResponse({"status": "DOWN", "components": {"db": {"status": "DOWN"}}}, status_code=503)
-    return JSONResponse({"status": "UP", "components": {"db": {"status": "UP"}}})
+    for route in router.routes:
+        templates.add(route, prefix)

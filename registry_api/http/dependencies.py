@@ -30,6 +30,7 @@ def caller_of(request: Request) -> Caller:
     """The authenticated caller (401 otherwise) and the request's business-process headers."""
     runtime = runtime_of(request)
     identity = runtime.security.authenticator.authenticate(request.headers)
+    request.state.subject = identity.subject  # for the request's log line (never the token)
     return Caller(runtime, identity, SourceHeaders.from_headers(request.headers))
 
 

@@ -19,6 +19,7 @@ from registry_api.files import DownloadQuery, UploadBody
 from registry_api.http.dependencies import authenticated, caller_of, file_access, runtime_of
 from registry_api.http.openapi import FILE_CONTENT_RESPONSES, UPLOAD_OPENAPI_EXTRA, UPLOAD_RESPONSES
 from registry_api.http.responses import file_response
+from registry_api.metrics import observe_upload
 from registry_api.profiles import RoutePlan
 from registry_api.runtime import Caller
 from schemas.naming import from_path_segment
@@ -71,6 +72,7 @@ def files_router(plan: RoutePlan) -> APIRouter:
             uploaded = await files.upload_stream(
                 body, caller.identity, caller.headers.root_business_process_instance_id
             )
+            observe_upload(uploaded.size)
             return JSONResponse(uploaded.model_dump(mode="json", by_alias=True), status_code=201)
 
     if plan.short_links:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
-import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -24,9 +22,9 @@ from starlette.responses import Response
 from rbac.errors import AuthenticationError
 from registry_api.database_errors import api_error_for
 from registry_api.errors import STATUS, ApiError, ErrorCode
+from registry_api.tracing import trace_id_from
 
 PROBLEM_JSON = "application/problem+json"
-TRACE_HEADER = "X-B3-TraceId"
 
 log = logging.getLogger("registry_api")
 
@@ -44,16 +42,15 @@ _HTTP_STATUS_CODES: dict[int, ErrorCode] = {
     429: ErrorCode.TOO_MANY_REQUESTS,
     503: ErrorCode.THIRD_PARTY_SERVICE_UNAVAILABLE,
 }
-_TRACE_ID = re.compile(r"^[0-9A-Za-z-]{1,64}$")
 
 
 def trace_id_of(request: Request) -> str:
-    """The caller's ``X-B3-TraceId`` when it looks like one, else a fresh id (one per request)."""
+    """The request's trace id (``registry_api.tracing``), set by the request middleware; a request
+    that did not pass through it gets one from its headers, once."""
     cached = getattr(request.state, "trace_id", None)
     if isinstance(cached, str):
         return cached
-    supplied = request.headers.get(TRACE_HEADER, "")
-    trace_id = supplied if _TRACE_ID.match(supplied) else uuid.uuid4().hex
+    trace_id = trace_id_from(request.scope.get("headers", ()))
     request.state.trace_id = trace_id
     return trace_id
 
@@ -179,6 +176,11 @@ def _database_error(request: Request, error: DBAPIError) -> Response:
     if problem.code is ErrorCode.THIRD_PARTY_SERVICE_UNAVAILABLE:
         log.warning("database unavailable (trace %s): %s", trace_id_of(request), type(error.orig).__name__)
     return _api_error(request, problem)
+
+
+def unexpected_error_response(request: Request, error: Exception) -> Response:
+    """The answer to an exception nothing else handled (also used by the request middleware)."""
+    return _unexpected_error(request, error)
 
 
 def _unexpected_error(request: Request, error: Exception) -> Response:

@@ -21,6 +21,7 @@ from starlette.types import Receive, Scope, Send
 
 from registry_api.files.content import DownloadAnswer
 from registry_api.files.download import close_iterator
+from registry_api.metrics import count_streamed
 
 
 def json_response(body: Any, status_code: int = 200) -> Response:
@@ -53,6 +54,7 @@ def _decimal(value: Decimal) -> int | float | str:
 def file_response(content: DownloadAnswer) -> Response:
     """The file endpoint's answer: a plain response, or a stream for what must not be held whole."""
     if isinstance(content.body, bytes):
+        count_streamed(len(content.body))
         return Response(content.body, status_code=content.status, headers=content.headers)
     return ClosingStreamingResponse(content.body, status_code=content.status, headers=content.headers)
 
@@ -104,14 +106,19 @@ class _ThreadPump:
         # requests (or other downloads) wait for.
         self._producer = threading.Thread(target=self._produce, name="file-download", daemon=True)
         self._producer.start()
-        while True:
-            item = await self._queue.get()
-            self._slots.release()
-            if item is _DONE:
-                return
-            if isinstance(item, _Failure):
-                raise item.error
-            yield item  # type: ignore[misc]
+        sent = 0
+        try:
+            while True:
+                item = await self._queue.get()
+                self._slots.release()
+                if item is _DONE:
+                    return
+                if isinstance(item, _Failure):
+                    raise item.error
+                yield item  # type: ignore[misc]
+                sent += len(item)  # type: ignore[arg-type]
+        finally:
+            count_streamed(sent)  # once a response, not once a chunk
 
     async def aclose(self) -> None:
         """Stop the producer and wait until it has closed the iterator (and so the S3 body)."""

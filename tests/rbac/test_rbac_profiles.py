@@ -11,6 +11,7 @@ from rbac_tokens import KEYCLOAK, REPO
 from typer.testing import CliRunner
 
 from codegen.cli import app
+from rbac.devkeys import dev_key_set
 from rbac.errors import AuthenticationError
 from rbac.keycloak import KeycloakAuthenticator
 from rbac.policy import read_route_facts
@@ -100,6 +101,7 @@ def test_dev_token_is_trusted_only_with_dev_auth(
     user_registry: GeneratedRegistry, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     env = {"REGISTRY_AUTH__KEYCLOAK_URL": KEYCLOAK}
+    dev_key_set(tmp_path)  # what `serve --dev-auth` does at start: the key exists before any token
     result = CliRunner().invoke(
         app,
         [
@@ -139,3 +141,24 @@ def test_dev_token_is_trusted_only_with_dev_auth(
     assert isinstance(ext.authenticator, KeycloakAuthenticator)
     with pytest.raises(AuthenticationError):
         ext.authenticator.verify(token)  # officer-portal is not accepted by ext, dev key or not
+
+
+def test_dev_token_needs_the_key_a_service_trusts(tmp_path: Path) -> None:
+    """A mistyped --data-dir is an error, not a fresh key no service knows."""
+    result = CliRunner().invoke(
+        app, ["dev-token", "--realm", "officer-portal", "--role", "officer", "--data-dir", str(tmp_path)]
+    )
+    assert result.exit_code == 1
+    assert f"no development key at {tmp_path / 'dev-auth' / 'signing-key.json'}" in result.output
+    assert "serve --dev-auth" in result.output
+    assert not (tmp_path / "dev-auth").exists()
+
+
+def test_dev_token_refuses_an_unknown_realm_and_names_the_accepted_ones(tmp_path: Path) -> None:
+    dev_key_set(tmp_path)
+    result = CliRunner().invoke(
+        app, ["dev-token", "--realm", "officer", "--role", "officer", "--data-dir", str(tmp_path)]
+    )
+    assert result.exit_code == 2
+    assert "--realm officer: not a realm the service accepts" in result.output
+    assert "officer-portal, citizen-portal, external-system" in result.output
