@@ -64,7 +64,8 @@ class ServeError(Exception):
 
 def needs_data_dir(settings: Settings) -> bool:
     """Whether anything keeps its data under ``settings.data_dir``: embedded servers, development keys."""
-    return not settings.database.url or not settings.s3.endpoint_url or settings.auth.dev_auth
+    dev_link_key = settings.links.dev_key and not settings.links.signing_keys
+    return not settings.database.url or not settings.s3.endpoint_url or settings.auth.dev_auth or dev_link_key
 
 
 def check_data_dir(settings: Settings, *, option: str | None = None) -> None:

@@ -1,11 +1,20 @@
 """Builders of the Istio resources of each profile (DESIGN.md §1 and §4 "Istio").
 
 * internal: RequestAuthentication (officer, citizen, external-system realms); DENY without a valid
-  principal, except health and API docs.
+  principal, except health, API docs and signed links (``/l/<token>``: a browser sends no token, the
+  service checks the link's signature).
 * ext: RequestAuthentication (external-system); the same DENY; ALLOW for the exposed search
   conditions and the file routes of the file columns they return, for external-system principals.
 * public: RequestAuthentication (external-system, see below); ALLOW for exactly the published
   entries, GET/HEAD; a VirtualService naming one route per entry and an EnvoyFilter rate-limiting each.
+  Two routes no entry lists: short links ``/s/{*}`` (when a file column is published) and signed links
+  ``/l/{*}`` (``public_signed_links``).
+
+Short links and rate limits: a short link hides which column it resolves to, so the mesh cannot tell
+the published columns apart on ``/s/{*}``; the service checks the column (404 for unpublished ones).
+All short links share one route, limited per window by the smallest limit any published file entry
+sets: no column can be read faster through short links than its own entry allows (the columns share
+that budget), and the direct ``/files/...`` routes keep their own buckets.
 
 Public and tokens: the public API is anonymous, so no principal is required. It still carries a
 RequestAuthentication for the external-system realm, because a RequestAuthentication is what makes
@@ -29,6 +38,7 @@ from schemas.public_api import (
     PublicFileColumn,
     PublicSearchCondition,
     PublicTarget,
+    RateLimits,
     public_targets,
 )
 from schemas.regulation import Column, Regulation, SearchCondition, Table
@@ -95,6 +105,18 @@ def file_path_regex(settings: IstioSettings, table: Table, column: Column) -> st
     return f"{literal}[^/]+{_re2_escape('/' + column.path_segment + '/')}[^/]+"
 
 
+def short_link_path(settings: IstioSettings) -> str:
+    return f"{settings.api_root}/s/{{*}}"
+
+
+def signed_link_path(settings: IstioSettings) -> str:
+    return f"{settings.api_root}/l/{{*}}"
+
+
+def _one_segment_regex(settings: IstioSettings, prefix: str) -> str:
+    return f"{_re2_escape(f'{settings.api_root}/{prefix}/')}[^/]+"
+
+
 def _re2_escape(text: str) -> str:
     return re.sub(r"([\\.^$|?*+()\[\]{}])", r"\\\1", text)
 
@@ -140,10 +162,14 @@ def request_authentication(settings: IstioSettings, profile: Profile) -> Resourc
 
 
 def deny_without_token(settings: IstioSettings, profile: Profile) -> Resource:
-    """DENY every request that has no valid principal, except health probes and API docs."""
+    """DENY every request that has no valid principal, except health probes and API docs, and on
+    internal signed links (the prefix form: path templates are not documented for ``notPaths``)."""
     rule: dict[str, Any] = {"from": [{"source": {"notRequestPrincipals": ["*"]}}]}
-    if settings.open_paths:
-        rule["to"] = [{"operation": {"notPaths": list(settings.open_paths)}}]
+    open_paths = list(settings.open_paths)
+    if profile is Profile.INTERNAL:
+        open_paths.append(f"{settings.api_root}/l/*")
+    if open_paths:
+        rule["to"] = [{"operation": {"notPaths": open_paths}}]
     spec = {"selector": _selector(settings, profile), "action": "DENY", "rules": [rule]}
     return _security_resource(settings, profile, "deny-without-token", "AuthorizationPolicy", spec)
 
@@ -230,8 +256,57 @@ def public_allow(settings: IstioSettings, targets: tuple[PublicTarget, ...]) -> 
     paths: list[str] = []
     for target in targets:
         paths.extend(p for p in _target_paths(settings, target) if p not in paths)
+    paths += [route.path for route in link_routes(settings, targets)]
     rules = [{"to": [{"operation": {"methods": list(_PUBLIC_METHODS), "paths": paths}}]}] if paths else []
     return _allow_policy(settings, Profile.PUBLIC, rules)
+
+
+@dataclass(frozen=True)
+class LinkRoute:
+    """A public route no entry lists: short links or signed links."""
+
+    name: str  # "<registry>-public.<purpose>": a dot, so no entry's route name can be the same
+    path: str  # the ALLOW path template
+    regex: str  # the VirtualService match
+    stat_prefix: str
+    limits: RateLimits
+
+
+def strictest_limits(targets: tuple[PublicTarget, ...]) -> RateLimits | None:
+    """Per window, the smallest limit any of ``targets`` sets (None without targets)."""
+    windows: dict[str, int] = {}
+    for target in targets:
+        for window, limit in target.entry.limits.windows().items():
+            windows[window] = min(limit, windows.get(window, limit))
+    return RateLimits(**windows) if windows else None
+
+
+def link_routes(settings: IstioSettings, targets: tuple[PublicTarget, ...]) -> list[LinkRoute]:
+    routes: list[LinkRoute] = []
+    files = tuple(t for t in targets if isinstance(t, PublicFileColumn))
+    shared = strictest_limits(files)
+    if shared is not None:
+        routes.append(
+            LinkRoute(
+                f"{settings.registry}-public.short-links",
+                short_link_path(settings),
+                _one_segment_regex(settings, "s"),
+                "public_short_links",
+                shared,
+            )
+        )
+    signed = settings.public_signed_links
+    if signed.enabled:
+        routes.append(
+            LinkRoute(
+                f"{settings.registry}-public.signed-links",
+                signed_link_path(settings),
+                _one_segment_regex(settings, "l"),
+                "public_signed_links",
+                signed.limits,
+            )
+        )
+    return routes
 
 
 def route_name(settings: IstioSettings, target: PublicTarget) -> str:
@@ -262,6 +337,14 @@ def public_routes(settings: IstioSettings, targets: tuple[PublicTarget, ...]) ->
             "route": [{"destination": destination}],
         }
         for t in targets
+    ]
+    http += [
+        {
+            "name": link.name,
+            "match": [{"uri": {"regex": link.regex}, "method": {"regex": "GET|HEAD"}}],
+            "route": [{"destination": destination}],
+        }
+        for link in link_routes(settings, targets)
     ]
     name = _resource_name(settings, Profile.PUBLIC, "routes")
     gateway = settings.public_gateway
@@ -295,19 +378,20 @@ def route_rate_limit(settings: IstioSettings, target: PublicTarget) -> dict[str,
     ``always_consume_default_token_bucket`` — the default one too, so a request passes only while
     every window has tokens. Windows are 1 s, 60 s, 3600 s, 86400 s: each a multiple of the shorter
     ones, as Envoy requires of descriptor fill intervals."""
-    windows = target.entry.limits.windows()
+    stat_prefix = f"public_api_{target.entry.name.replace('-', '_')}"
+    return _rate_limit(f"public API entry '{target.entry.name}'", stat_prefix, target.entry.limits)
+
+
+def _rate_limit(what: str, stat_prefix: str, limits: RateLimits) -> dict[str, Any]:
+    windows = limits.windows()
     for window, limit in windows.items():
         if limit > _UINT32_MAX:
-            raise IstioBuildError(
-                [
-                    f"public API entry '{target.entry.name}': limits.{window} = {limit} exceeds what "
-                    f"an Envoy token bucket holds ({_UINT32_MAX})"
-                ]
-            )
+            problem = f"{what}: limits.{window} = {limit} exceeds what an Envoy token bucket holds"
+            raise IstioBuildError([f"{problem} ({_UINT32_MAX})"])
     (first_window, first_limit), *longer = windows.items()
     config: dict[str, Any] = {
         "@type": LOCAL_RATELIMIT_TYPE,
-        "stat_prefix": f"public_api_{target.entry.name.replace('-', '_')}",
+        "stat_prefix": stat_prefix,
         "token_bucket": _bucket(first_limit, first_window),
         "filter_enabled": _enabled("public_api_rate_limit_enabled"),
         "filter_enforced": _enabled("public_api_rate_limit_enforced"),
@@ -365,18 +449,21 @@ def public_rate_limit(settings: IstioSettings, targets: tuple[PublicTarget, ...]
             },
         },
     }
+    limited = [(route_name(settings, target), route_rate_limit(settings, target)) for target in targets]
+    limited += [
+        (link.name, _rate_limit(f"the route {link.name}", link.stat_prefix, link.limits))
+        for link in link_routes(settings, targets)
+    ]
     route_patches = [
         {
             "applyTo": "HTTP_ROUTE",
             "match": {
                 "context": "GATEWAY",
-                "routeConfiguration": {
-                    "vhost": {"route": {"name": route_name(settings, target), "action": "ANY"}}
-                },
+                "routeConfiguration": {"vhost": {"route": {"name": name, "action": "ANY"}}},
             },
-            "patch": {"operation": "MERGE", "value": route_rate_limit(settings, target)},
+            "patch": {"operation": "MERGE", "value": value},
         }
-        for target in targets
+        for name, value in limited
     ]
     name = _resource_name(settings, Profile.PUBLIC, "rate-limit")
     return Resource(
@@ -415,7 +502,7 @@ def build_profile(
         found = public_targets(public_api, regulation) if public_api is not None else ()
         targets = tuple(sorted(found, key=lambda t: t.entry.name))
         resources.append(public_allow(settings, targets))
-        if targets:
+        if targets or link_routes(settings, targets):
             resources += [public_routes(settings, targets), public_rate_limit(settings, targets)]
     return sorted(resources, key=lambda r: r.name)
 

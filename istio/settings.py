@@ -15,6 +15,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from schemas.public_api import RateLimits
+
 _DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 
 
@@ -61,6 +63,16 @@ class PublicGateway(BaseModel):
     host: str | None = None  # public DNS name; default "<registry>-public-api.local" (fails closed)
 
 
+class PublicSignedLinks(BaseModel):
+    """Signed links (``/l/<token>``) on the public gateway. No public-API entry lists them (their
+    signature is the authorisation), so their route and its rate limit are set here."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    limits: RateLimits = RateLimits(second=20, minute=600)
+
+
 class IstioSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -74,6 +86,7 @@ class IstioSettings(BaseModel):
     ext: Deployment | None = None
     public: Deployment | None = None
     public_gateway: PublicGateway = PublicGateway()
+    public_signed_links: PublicSignedLinks = PublicSignedLinks()
     # Reachable without a token on internal and ext: health probes and API docs.
     open_paths: tuple[str, ...] = (
         "/actuator/health",

@@ -24,6 +24,8 @@ class ErrorCode(StrEnum):
     VALIDATION_ERROR = "VALIDATION_ERROR"
     TOO_MANY_REQUESTS = "TOO_MANY_REQUESTS"
     FILE_WAS_CHANGED = "FILE_WAS_CHANGED"
+    LINK_EXPIRED = "LINK_EXPIRED"
+    LINKS_NOT_CONFIGURED = "LINKS_NOT_CONFIGURED"
     RUNTIME_ERROR = "RUNTIME_ERROR"
     THIRD_PARTY_SERVICE_UNAVAILABLE = "THIRD_PARTY_SERVICE_UNAVAILABLE"
 
@@ -39,6 +41,7 @@ STATUS: dict[ErrorCode, tuple[int, str]] = {
     ErrorCode.NOT_FOUND: (404, "Not found"),
     ErrorCode.METHOD_NOT_ALLOWED: (405, "Method not allowed"),
     ErrorCode.CONSTRAINT_ERROR: (409, "Constraint violation"),
+    ErrorCode.LINK_EXPIRED: (410, "The link is no longer valid"),
     ErrorCode.PRECONDITION_FAILED: (412, "Precondition failed"),
     ErrorCode.PAYLOAD_TOO_LARGE: (413, "Payload too large"),
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: (415, "Unsupported media type"),
@@ -48,6 +51,7 @@ STATUS: dict[ErrorCode, tuple[int, str]] = {
     ErrorCode.FILE_WAS_CHANGED: (500, "Stored file does not match its checksum"),
     ErrorCode.RUNTIME_ERROR: (500, "Internal error"),
     ErrorCode.THIRD_PARTY_SERVICE_UNAVAILABLE: (503, "A service this API depends on is unavailable"),
+    ErrorCode.LINKS_NOT_CONFIGURED: (503, "Signed links are not configured on this service"),
 }
 
 

@@ -1,20 +1,22 @@
 """Which routes each deployment profile serves (DESIGN.md §1). A route a profile does not serve is
 never mounted, so it answers 404 even without the mesh in front of the service.
 
-* ``internal`` — everything (the caller's roles decide).
+* ``internal`` — everything (the caller's roles decide), and signed links (``/l/<token>``).
 * ``ext`` — only search conditions exposed to ``platform`` or ``externalSystem`` (legacy ``GET /<sc>``
   and ``GET|POST /search/<sc>``) and the file routes of the file columns those search conditions
-  return. No entities, no presigned links; short links are not served either: a short link hides
-  which entity and field it resolves to, so it could not be limited to the servable file columns.
+  return. No entities, no presigned or signed links, no short links (an external system reads files
+  through the search results it got; the ext mesh rules list exact paths).
 * ``public`` — only what the public-API settings list (and only if the regulation allows it):
   ``/<sc-path>`` entries of ``publicAccess`` search conditions (legacy ``GET`` path) and
-  ``/files/<entity>/*/<field>/*`` entries for file columns such search conditions return; GET/HEAD only.
+  ``/files/<entity>/*/<field>/*`` entries for file columns such search conditions return, plus short
+  links ``/s/<shortName>`` to files of those published columns (the service checks the column: a short
+  link hides it from the mesh); and signed links, whose signature is the authorisation. GET/HEAD only.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from schemas.naming import to_path_segment
 from schemas.public_api import PublicApiError, PublicApiSettings, parse_url
@@ -29,9 +31,11 @@ class RoutePlan:
     search_conditions: frozenset[str] | None  # names of search conditions served; None = all
     legacy_search_paths: bool  # GET /{sc} besides GET|POST /search/{sc}
     file_columns: frozenset[tuple[str, str]] | None  # (table, column) file routes served; None = all
-    short_links: bool  # GET /s/{shortName}
+    short_links: bool  # GET /s/{shortName} (of the file columns served)
     presign: bool  # presigned S3 links (internal only)
     read_only: bool  # only GET/HEAD (public)
+    signed_links: bool  # GET /l/{token}: any file the token names, whoever holds it
+    mint_links: bool  # POST|GET|DELETE /files/.../links (internal only)
 
     def serves_search(self, name: str) -> bool:
         return self.search_conditions is None or name in self.search_conditions
@@ -48,6 +52,8 @@ SERVE_EVERYTHING = RoutePlan(
     short_links=True,
     presign=True,
     read_only=False,
+    signed_links=True,
+    mint_links=True,
 )
 
 SERVE_NOTHING = RoutePlan(
@@ -58,7 +64,12 @@ SERVE_NOTHING = RoutePlan(
     short_links=False,
     presign=False,
     read_only=True,
+    signed_links=False,
+    mint_links=False,
 )
+
+# The public profile without public-API settings publishes nothing, but still opens signed links.
+PUBLIC_LINKS_ONLY = replace(SERVE_NOTHING, signed_links=True)
 
 
 def _files_of(
@@ -79,6 +90,8 @@ def ext_plan(
         short_links=False,
         presign=False,
         read_only=False,  # POST /search/<sc> is a read
+        signed_links=False,
+        mint_links=False,
     )
 
 
@@ -130,9 +143,11 @@ def public_plan(
         search_conditions=frozenset(searches),
         legacy_search_paths=True,
         file_columns=frozenset(files),
-        short_links=False,
+        short_links=bool(files),
         presign=False,
         read_only=True,
+        signed_links=True,
+        mint_links=False,
     )
 
 
@@ -145,11 +160,13 @@ def plan_for(
     """The route plan of a profile. ``exposures``: search condition → consumer names as in
     ``Exposure.consumers`` (every search condition should be a key, unexposed ones with an empty
     set); ``sc_file_columns``: search condition → the (table, column) file columns it returns.
-    The public profile without settings publishes nothing."""
+    The public profile without settings publishes nothing (signed links still open)."""
     if profile == "internal":
         return SERVE_EVERYTHING
     if profile == "ext":
         return ext_plan(exposures, sc_file_columns)
     if profile == "public":
-        return SERVE_NOTHING if public_api is None else public_plan(exposures, sc_file_columns, public_api)
+        if public_api is None:
+            return PUBLIC_LINKS_ONLY
+        return public_plan(exposures, sc_file_columns, public_api)
     raise ValueError(f"unknown profile {profile!r}; expected internal, ext or public")

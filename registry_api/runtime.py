@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine
 
 from registry_api.access import AccessPolicy, Authenticator, Identity
+from registry_api.files.links import LinkService
 from registry_api.files.service import FileService
 from registry_api.headers import SourceHeaders
 from registry_api.profiles import RoutePlan
@@ -30,6 +31,7 @@ class Runtime:
     engine: Engine
     security: Security
     files: FileService
+    links: LinkService
     read_engine: Engine | None = None  # autocommit pool for single-statement reads (else ``engine``)
 
     @property

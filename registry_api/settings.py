@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from schemas.realms import RealmKind, realm_names
@@ -119,6 +119,52 @@ class FileSettings(BaseModel):
         description="Hash every download against the catalogue's SHA-256, not only the first download "
         "of each stored object version (for stores whose bytes may change below their S3 API).",
     )
+
+
+MIN_LINK_KEY_CHARS = 32
+
+
+class LinkSettings(BaseModel):
+    """Signed links for forms (``/l/<token>``, docs/links.md). Without a key no link can be made or
+    opened: minting answers 503 ``LINKS_NOT_CONFIGURED`` and every link 404 (there is no default key)."""
+
+    signing_keys: tuple[SecretStr, ...] = Field(
+        default=(),
+        description="HMAC keys as a JSON list: the first signs new links, every one verifies (rotation).",
+    )
+    dev_key: bool = Field(
+        default=False,
+        description="No signing_keys: sign with a development key kept under data_dir (never in production).",
+    )
+    default_expiry_s: int = Field(default=3600, ge=1, description="Link lifetime when none is asked for.")
+    max_expiry_s: int = Field(default=86400, ge=1, description="Longest lifetime a link may be given.")
+    max_uses_limit: int = Field(default=1000, ge=1, description="Largest maxUses a link may be given.")
+    base_url: str | None = Field(
+        default=None,
+        description="Where links are opened (e.g. the public host): answers carry absolute URLs on it.",
+    )
+
+    @field_validator("signing_keys")
+    @classmethod
+    def _strong_keys(cls, keys: tuple[SecretStr, ...]) -> tuple[SecretStr, ...]:
+        for position, key in enumerate(keys, start=1):
+            if len(key.get_secret_value()) < MIN_LINK_KEY_CHARS:
+                raise ValueError(f"key {position} is shorter than {MIN_LINK_KEY_CHARS} characters")
+        if len({key.get_secret_value() for key in keys}) != len(keys):
+            raise ValueError("the same key is listed twice")
+        return keys
+
+    @field_validator("base_url")
+    @classmethod
+    def _base(cls, value: str | None) -> str | None:
+        checked = _http_url(value, "the links' base URL")
+        return None if checked is None else checked.rstrip("/")
+
+    @model_validator(mode="after")
+    def _default_within_max(self) -> LinkSettings:
+        if self.default_expiry_s > self.max_expiry_s:
+            raise ValueError("default_expiry_s must not exceed max_expiry_s")
+        return self
 
 
 class AuthSettings(BaseModel):
@@ -227,6 +273,7 @@ class Settings(BaseSettings):
     database: DatabaseSettings = DatabaseSettings()
     s3: S3Settings = S3Settings()
     files: FileSettings = FileSettings()
+    links: LinkSettings = LinkSettings()
     auth: AuthSettings = AuthSettings()
     headers: HeaderSettings = HeaderSettings()
     http: HttpSettings = HttpSettings()
@@ -299,8 +346,10 @@ def settings_environment(settings: Settings) -> dict[str, str]:
             text = value.get_secret_value()
         elif isinstance(value, bool):
             text = "true" if value else "false"
-        elif isinstance(value, tuple | list | dict):
-            text = json.dumps(list(value) if not isinstance(value, dict) else value)
+        elif isinstance(value, tuple | list):
+            text = json.dumps([v.get_secret_value() if isinstance(v, SecretStr) else v for v in value])
+        elif isinstance(value, dict):
+            text = json.dumps(value)
         else:
             text = str(value)
         variables[env_name(location)] = text

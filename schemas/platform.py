@@ -136,3 +136,25 @@ FILE_BINDINGS_TABLE_COLUMNS: tuple[PlatformColumn, ...] = (
     PlatformColumn("field", "text", nullable=False),  # the file column
     PlatformColumn("bound_at", "timestamptz", nullable=False, default="now()"),
 )
+
+# ---------------------------------------------------------------------------------------------
+# Signed links for forms: one row per minted link. The token carries the link id, its expiry and
+# disposition, signed; the row holds what the link opens, how often it was used and whether it was
+# revoked (registry_api/files/links.py).
+
+FILE_LINKS_TABLE = "ddm_file_links"
+FILE_LINKS_TABLE_COLUMNS: tuple[PlatformColumn, ...] = (
+    PlatformColumn("id", "uuid", nullable=False),  # the primary key, also in the token
+    PlatformColumn("file_id", "uuid", nullable=False),  # references ddm_files (deleted with it)
+    PlatformColumn("entity", "text", nullable=False),
+    PlatformColumn("entity_id", "text", nullable=False),
+    PlatformColumn("field", "text", nullable=False),
+    PlatformColumn("checksum", "text", nullable=False),  # the file's checksum when the link was made
+    PlatformColumn("disposition", "text", nullable=False),  # attachment | inline (as served)
+    PlatformColumn("uses", "integer", nullable=False, default="0"),  # GETs that delivered content
+    PlatformColumn("max_uses", "integer"),  # null: unlimited until expiry
+    PlatformColumn("created_at", "timestamptz", nullable=False, default="now()"),
+    PlatformColumn("created_by", "text"),
+    PlatformColumn("expires_at", "timestamptz", nullable=False),
+    PlatformColumn("revoked_at", "timestamptz"),
+)

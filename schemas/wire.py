@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -45,6 +45,61 @@ class PresignedLink(BaseModel):
 
     url: str
     expires_at: datetime = Field(alias="expiresAt")
+
+
+Disposition = Literal["attachment", "inline"]
+
+
+class SignedLinkRequest(BaseModel):
+    """Body of ``POST /files/{entity}/{entityId}/{field}/{fileId}/links`` (every member optional)."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    expires_in: int | None = Field(
+        default=None,
+        alias="expiresIn",
+        description="Seconds until the link expires (the default and the bound are settings).",
+    )
+    disposition: Disposition = Field(
+        default="attachment",
+        description="`inline` shows images (not SVG) and PDFs in the browser; anything else is downloaded.",
+    )
+    max_uses: int | None = Field(
+        default=None,
+        alias="maxUses",
+        description="How many downloads the link allows (unset: any number until it expires).",
+    )
+
+
+class SignedLink(BaseModel):
+    """A link anyone holding it may open with a plain GET until it expires."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: str
+    url: str = Field(description="`/api/data-factory/l/<token>`, absolute when the service knows its host.")
+    expires_at: datetime = Field(alias="expiresAt")
+    disposition: Disposition = Field(description="How it is served: `inline` only for types safe to render.")
+    max_uses: int | None = Field(alias="maxUses")
+
+
+class SignedLinkInfo(BaseModel):
+    """A link of a file as listed (its token is never stored, so it cannot be shown again)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: str
+    created_at: datetime = Field(alias="createdAt")
+    created_by: str | None = Field(alias="createdBy")
+    expires_at: datetime = Field(alias="expiresAt")
+    disposition: Disposition
+    max_uses: int | None = Field(alias="maxUses")
+    uses: int
+    revoked_at: datetime | None = Field(alias="revokedAt")
+
+
+class RevokedLinks(BaseModel):
+    revoked: int = Field(description="How many links were revoked by this call.")
 
 
 class EntityId(BaseModel):

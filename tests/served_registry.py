@@ -228,17 +228,19 @@ def served_registry(
     *,
     profile: Profile = Profile.INTERNAL,
     files: Mapping[str, Any] | None = None,
+    buckets: Mapping[str, Any] | None = None,
     **settings: Any,
 ) -> Iterator[ServedRegistry]:
     """Migrate ``database_url`` to ``registry``'s regulation and serve it for ``profile`` on loopback,
     as one ``serve`` process does (settings through ``load_settings``, like command-line options).
-    ``files`` overrides the file settings; ``settings`` any other top-level setting."""
+    ``files`` overrides the file settings; ``buckets`` the S3 settings (default: buckets of its own; pass
+    one ``s3_settings(s3)`` to several services to share them); ``settings`` any other top-level setting."""
     configured = load_settings(
         {
             "profile": profile,
             "data_dir": data_dir,
             "database": {"url": database_url},
-            "s3": s3_settings(s3),
+            "s3": dict(buckets) if buckets is not None else s3_settings(s3),
             "files": dict(files or {}),
             "auth": {"keycloak_url": KEYCLOAK, "jwks_file": realms.jwks_file},
             **settings,

@@ -71,3 +71,24 @@ INSERT INTO ddm_file_bindings (file_id, entity, entity_id, field, bound_at)
 DROP INDEX ix_ddm_files_entity;
 ALTER TABLE ddm_files DROP COLUMN entity, DROP COLUMN entity_id, DROP COLUMN field;
 ALTER TABLE ddm_files ADD COLUMN unbound_at timestamptz;
+
+--changeset registry-data-factory:ddm_file_links
+-- Signed links for forms (registry_api/files/links.py): what each minted link opens, its uses and
+-- whether it was revoked. Uses are counted with one conditional UPDATE, so maxUses holds under races.
+CREATE TABLE ddm_file_links (
+    id uuid PRIMARY KEY,
+    file_id uuid NOT NULL REFERENCES ddm_files (id) ON DELETE CASCADE,
+    entity text NOT NULL,
+    entity_id text NOT NULL,
+    field text NOT NULL,
+    checksum text NOT NULL,
+    disposition text NOT NULL CHECK (disposition IN ('attachment', 'inline')),
+    uses integer NOT NULL DEFAULT 0,
+    max_uses integer CHECK (max_uses IS NULL OR max_uses > 0),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    created_by text,
+    expires_at timestamptz NOT NULL,
+    revoked_at timestamptz
+);
+CREATE INDEX ix_ddm_file_links_file ON ddm_file_links (file_id);
+CREATE INDEX ix_ddm_file_links_expires_at ON ddm_file_links (expires_at);

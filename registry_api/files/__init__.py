@@ -3,6 +3,7 @@
 Plain services: nothing here knows HTTP; ``registry_api.http.file_endpoints`` is their edge."""
 
 from registry_api.files.content import DownloadAnswer, DownloadQuery
+from registry_api.files.links import LinkService
 from registry_api.files.service import FileService, FileValue, UploadBody
 
-__all__ = ["DownloadAnswer", "DownloadQuery", "FileService", "FileValue", "UploadBody"]
+__all__ = ["DownloadAnswer", "DownloadQuery", "FileService", "FileValue", "LinkService", "UploadBody"]

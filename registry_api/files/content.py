@@ -31,10 +31,16 @@ from registry_api.files.download import (
     verified_chunks,
 )
 from registry_api.files.names import content_disposition
+from registry_api.files.sniffing import renders_safely_inline
 from registry_api.settings import FileSettings
 from registry_api.storage import ObjectInfo, ObjectNotFoundError, ObjectStream, Storage
 
 log = logging.getLogger(__name__)
+
+
+# A file shown in the browser is a document of its own: no scripts, no plugins, no forms, no requests
+# beyond the file itself (an image or PDF needs nothing else).
+INLINE_CONTENT_SECURITY_POLICY = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,7 @@ class DownloadQuery:
     range: str | None = None
     if_none_match: str | None = None
     if_range: str | None = None
+    inline: bool = False  # show it in the browser if its type renders safely (else still an attachment)
 
 
 @dataclass(frozen=True)
@@ -231,14 +238,17 @@ def _representation(query: DownloadQuery, entry: CatalogueEntry) -> _Representat
         }
         return _Representation(True, etag, length, headers)
     etag = f'"{entry.checksum}"'
+    inline = query.inline and renders_safely_inline(entry.file_type)
     headers = {
         **common,
         "ETag": etag,
         "Content-Type": entry.file_type,
         "Content-Length": str(entry.size),
-        "Content-Disposition": content_disposition(entry.filename),
+        "Content-Disposition": content_disposition(entry.filename, "inline" if inline else "attachment"),
         "Accept-Ranges": "bytes",
     }
+    if inline:
+        headers["Content-Security-Policy"] = INLINE_CONTENT_SECURITY_POLICY
     return _Representation(False, etag, entry.size, headers)
 
 

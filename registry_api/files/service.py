@@ -407,7 +407,16 @@ class FileService:
         Base64 JSON (``Accept: application/json``), with validators and single byte ranges; 404
         unless the entity exists and ``column`` holds that file. ``table`` is the entity's Table, or
         its name (its key is then read once from the database)."""
-        entry = self._bound_entry(table, column, _entity_key(entity_id), file_id)
+        return self.respond(self.bound_entry(table, column, entity_id, file_id), query)
+
+    def bound_entry(self, table: Table | str, column: str, entity_id: Any, file_id: str) -> CatalogueEntry:
+        """The catalogue entry of ``file_id`` if the entity exists and ``column`` holds that file
+        (404 otherwise; 500 FILE_WAS_CHANGED when the entity's checksum is not the catalogue's)."""
+        return self._bound_entry(table, column, _entity_key(entity_id), file_id)
+
+    def respond(self, entry: CatalogueEntry, query: DownloadQuery) -> DownloadAnswer:
+        """The content answer for a file :meth:`bound_entry` found (signed links check their own
+        conditions in between)."""
         return self._content.respond(query, entry)
 
     def resolve_short_name(self, short_name: str) -> tuple[CatalogueEntry, list[Binding]]:

@@ -26,3 +26,15 @@ def _looks_like_text(head: bytes) -> bool:
         if error.start < len(head) - 3:
             return False
     return True
+
+
+# Types a browser may render inline from a link (``disposition=inline``): raster images and PDF.
+# SVG is an image that runs scripts, and anything text-like may be HTML in disguise: always attachments.
+INLINE_SAFE_TYPES = frozenset(
+    {"image/png", "image/jpeg", "image/gif", "image/webp", "image/avif", "image/bmp", "application/pdf"}
+)
+
+
+def renders_safely_inline(file_type: str) -> bool:
+    """Whether a file of this (sniffed) type may be shown by the browser instead of downloaded."""
+    return file_type in INLINE_SAFE_TYPES

@@ -23,7 +23,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy import Engine
 
 from registry_api.database import create_database_engine
-from registry_api.files import FileService
+from registry_api.files import FileService, LinkService
 from registry_api.health import ChangeSetKey
 from registry_api.http.docs import install_docs
 from registry_api.http.file_endpoints import UPLOAD_PATH, files_router
@@ -88,15 +88,17 @@ def create_app(
     expected_changesets: Collection[ChangeSetKey] = (),
 ) -> FastAPI:
     """Build the service. ``engine`` defaults to pools on ``settings.database`` (closed at shutdown);
-    ``files`` to a file service on ``settings.s3`` and that engine; readiness waits for
-    ``expected_changesets`` in the database's changelog."""
+    ``files`` to a file service on ``settings.s3`` and that engine; signed links use ``settings.links``;
+    readiness waits for ``expected_changesets`` in the database's changelog."""
     owns_engine = engine is None
     main_engine = engine if engine is not None else create_database_engine(settings)
+    file_service = files if files is not None else FileService.from_settings(settings, main_engine)
     runtime = Runtime(
         settings=settings,
         engine=main_engine,
         security=security,
-        files=files if files is not None else FileService.from_settings(settings, main_engine),
+        files=file_service,
+        links=LinkService.from_settings(settings, main_engine, file_service),
         read_engine=create_database_engine(settings, autocommit=True) if owns_engine else None,
     )
 
@@ -125,7 +127,7 @@ def create_app(
     for router in routes.routers_for(plan):
         _mount(app, router, api_root, plan, templates)
     if routes.has_files:
-        _mount(app, files_router(plan), api_root, plan, templates)
+        _mount(app, files_router(plan, frozenset(routes.file_routers)), api_root, plan, templates)
 
     install_health(app, expected_changesets)
     install_docs(app, OPENAPI_PATH)

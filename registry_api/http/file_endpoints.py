@@ -1,6 +1,8 @@
 """The file routes: the per-column content routes (generated; they call :func:`content`) and the
-routes of the file service itself (:func:`files_router`): upload, short links and, on the internal
-profile, presigned links. Access is decided here, like for entities; the file service does the work.
+routes of the file service itself (:func:`files_router`): upload, short links, signed links and, on
+the internal profile, presigned links and the management of signed links. Access is decided here, like
+for entities; the file and link services do the work. A signed link (``/l/<token>``) is the one route
+with no access check of its own: its signature is the authorisation (``registry_api/files/links.py``).
 
 The router has no prefix: the app mounts it under ``settings.api_root`` like the generated ones.
 """
@@ -9,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import Table
 from starlette.responses import Response
@@ -17,15 +19,31 @@ from starlette.responses import Response
 from registry_api.errors import ApiError, ErrorCode
 from registry_api.files import DownloadQuery, UploadBody
 from registry_api.http.dependencies import authenticated, caller_of, file_access, runtime_of
-from registry_api.http.openapi import FILE_CONTENT_RESPONSES, UPLOAD_OPENAPI_EXTRA, UPLOAD_RESPONSES
+from registry_api.http.openapi import (
+    FILE_CONTENT_RESPONSES,
+    LINK_CONTENT_RESPONSES,
+    LIST_LINKS_RESPONSES,
+    MINT_LINK_RESPONSES,
+    REVOKE_LINK_RESPONSES,
+    UPLOAD_OPENAPI_EXTRA,
+    UPLOAD_RESPONSES,
+)
 from registry_api.http.responses import file_response
 from registry_api.metrics import observe_upload
 from registry_api.profiles import RoutePlan
 from registry_api.runtime import Caller
 from schemas.naming import from_path_segment
-from schemas.wire import PresignedLink, UploadedFile
+from schemas.wire import (
+    PresignedLink,
+    RevokedLinks,
+    SignedLink,
+    SignedLinkInfo,
+    SignedLinkRequest,
+    UploadedFile,
+)
 
 UPLOAD_PATH = "/files"
+FILE_PATH = "/files/{entity}/{entity_id}/{field}/{file_id}"
 
 
 def download_query(request: Request) -> DownloadQuery:
@@ -47,8 +65,9 @@ def content(request: Request, table: Table, column: str, entity_id: Any, file_id
     return file_response(answer)
 
 
-def files_router(plan: RoutePlan) -> APIRouter:
-    """The file service's own routes ``plan`` serves."""
+def files_router(plan: RoutePlan, file_columns: frozenset[tuple[str, str]] | None = None) -> APIRouter:
+    """The file service's own routes ``plan`` serves; ``file_columns`` are the registry's (table, column)
+    file columns (None: not known here, the database is asked)."""
     router = APIRouter(tags=["files"])
 
     if plan.entities and not plan.read_only:
@@ -128,4 +147,103 @@ def files_router(plan: RoutePlan) -> APIRouter:
             link = caller.runtime.files.presigned_link(table, column, entity_id, file_id, expires_in)
             return JSONResponse(link.model_dump(mode="json", by_alias=True))
 
+    if plan.signed_links:
+        _add_signed_link_routes(router)
+    if plan.mint_links:
+        _add_link_management_routes(router, plan, file_columns)
     return router
+
+
+def _add_signed_link_routes(router: APIRouter) -> None:
+    def signed_link(request: Request, token: str) -> Response:
+        # no pattern on the parameter: a malformed token is an unknown link (404), not a bad request
+        answer = runtime_of(request).links.open(token, download_query(request))
+        return file_response(answer)
+
+    router.add_api_route(
+        "/l/{token}",
+        signed_link,
+        methods=["GET"],
+        responses=LINK_CONTENT_RESPONSES,
+        response_class=Response,
+        summary="The file behind a signed link (no token needed: the link is the authorisation)",
+    )
+    router.add_api_route("/l/{token}", signed_link, methods=["HEAD"], include_in_schema=False)
+
+
+def _add_link_management_routes(
+    router: APIRouter, plan: RoutePlan, file_columns: frozenset[tuple[str, str]] | None
+) -> None:
+    """Make, list and revoke the signed links of one file of one entity field: for whoever may read it."""
+
+    def readable(request: Request, entity: str, field: str) -> tuple[Caller, str, str]:
+        table, column = from_path_segment(entity), from_path_segment(field)
+        known = file_columns is None or (table, column) in file_columns
+        if not known or not plan.serves_file(table, column):
+            raise ApiError(ErrorCode.NOT_FOUND, "No such file")
+        return file_access(request, table, column), table, column
+
+    @router.post(
+        f"{FILE_PATH}/links",
+        status_code=201,
+        response_model=SignedLink,
+        responses=MINT_LINK_RESPONSES,
+        summary="Make a signed link to the file, for a form (opened with a plain GET, no token)",
+    )
+    def mint_link(
+        entity: str,
+        entity_id: str,
+        field: str,
+        file_id: str,
+        request: Request,
+        body: Annotated[SignedLinkRequest | None, Body()] = None,
+    ) -> JSONResponse:
+        caller, table, column = readable(request, entity, field)
+        asked = body or SignedLinkRequest()
+        link = caller.runtime.links.mint(
+            table,
+            column,
+            entity_id,
+            file_id,
+            caller.identity,
+            expires_in_s=asked.expires_in,
+            inline=asked.disposition == "inline",
+            max_uses=asked.max_uses,
+        )
+        return JSONResponse(link.model_dump(mode="json", by_alias=True), status_code=201)
+
+    @router.get(
+        f"{FILE_PATH}/links",
+        response_model=list[SignedLinkInfo],
+        responses=LIST_LINKS_RESPONSES,
+        summary="The signed links made for the file (without their tokens)",
+    )
+    def list_links(entity: str, entity_id: str, field: str, file_id: str, request: Request) -> JSONResponse:
+        caller, table, column = readable(request, entity, field)
+        links = caller.runtime.links.list(table, column, entity_id, file_id)
+        return JSONResponse([link.model_dump(mode="json", by_alias=True) for link in links])
+
+    @router.delete(
+        f"{FILE_PATH}/links",
+        response_model=RevokedLinks,
+        responses=LIST_LINKS_RESPONSES,
+        summary="Revoke every signed link of the file",
+    )
+    def revoke_links(entity: str, entity_id: str, field: str, file_id: str, request: Request) -> JSONResponse:
+        caller, table, column = readable(request, entity, field)
+        revoked = caller.runtime.links.revoke_all(table, column, entity_id, file_id)
+        return JSONResponse(RevokedLinks(revoked=revoked).model_dump(mode="json"))
+
+    @router.delete(
+        f"{FILE_PATH}/links/{{link_id}}",
+        status_code=204,
+        response_class=Response,
+        responses=REVOKE_LINK_RESPONSES,
+        summary="Revoke one signed link of the file",
+    )
+    def revoke_link(
+        entity: str, entity_id: str, field: str, file_id: str, link_id: str, request: Request
+    ) -> Response:
+        caller, table, column = readable(request, entity, field)
+        caller.runtime.links.revoke(table, column, entity_id, file_id, link_id)
+        return Response(status_code=204)

@@ -92,3 +92,38 @@ UPLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
     415: _problem("The body is not multipart/form-data (UNSUPPORTED_MEDIA_TYPE)."),
     503: _problem("S3 or the database is unavailable (THIRD_PARTY_SERVICE_UNAVAILABLE)."),
 }
+
+
+# ``GET|HEAD /l/{token}``: the content route's answers, but no 403 (the signature authorises) and 410.
+LINK_CONTENT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **{code: answer for code, answer in FILE_CONTENT_RESPONSES.items() if code != 403},
+    404: _problem("The token is not a link of this service (forged, mangled or unknown) (NOT_FOUND)."),
+    410: _problem(
+        "The link expired, was revoked or used up, or its file was replaced or removed (LINK_EXPIRED)."
+    ),
+}
+
+_LINK_MANAGEMENT_ERRORS: dict[int | str, dict[str, Any]] = {
+    403: _problem("Reading this field is not allowed, so neither are its links (FORBIDDEN_OPERATION)."),
+    404: _problem("No such entity, or that field does not hold that file (NOT_FOUND)."),
+    503: _problem("The database is unavailable (THIRD_PARTY_SERVICE_UNAVAILABLE)."),
+}
+
+MINT_LINK_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **_LINK_MANAGEMENT_ERRORS,
+    422: _problem("`expiresIn` or `maxUses` out of bounds, or an unknown member (VALIDATION_ERROR)."),
+    503: _problem(
+        "No signing key is configured (LINKS_NOT_CONFIGURED), or the database is unavailable "
+        "(THIRD_PARTY_SERVICE_UNAVAILABLE)."
+    ),
+}
+
+LIST_LINKS_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: answer for code, answer in _LINK_MANAGEMENT_ERRORS.items() if code != 404
+}
+
+REVOKE_LINK_RESPONSES: dict[int | str, dict[str, Any]] = {
+    204: {"description": "Revoked (also when it already was)."},
+    **_LINK_MANAGEMENT_ERRORS,
+    404: _problem("No such link of that file (NOT_FOUND)."),
+}

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from istio.emit import Sources, write_istio
+from istio.settings import IstioSettings
 from istio.validate import check_directory
 from schemas.public_api import PublicApiSettings
 from schemas.regulation import Regulation
@@ -78,9 +79,16 @@ def test_output_is_deterministic_and_stale_files_go(
     hand_written.write_text("# mine\n", encoding="utf-8")
     write_istio(user_regulation, tmp_path, public_api=None)  # public API withdrawn
     twice = _files(tmp_path)
-    assert "public/user-public-rate-limit.yaml" in once
-    assert "public/user-public-rate-limit.yaml" not in twice  # no stale rate limit left to re-apply
-    assert "public/user-public-routes.yaml" not in twice
+    assert "user-public-user-photo-files" in once["public/user-public-rate-limit.yaml"]
+    # no stale entry limit or route left to re-apply: only signed links, which no entry lists, remain
+    for name in ("public/user-public-rate-limit.yaml", "public/user-public-routes.yaml"):
+        assert "user-photo-files" not in twice[name] and "short-links" not in twice[name]
+        assert "user-public.signed-links" in twice[name]
+    no_links = IstioSettings(public_signed_links={"enabled": False})  # type: ignore[arg-type]
+    write_istio(user_regulation, tmp_path, settings=no_links, public_api=None)
+    thrice = _files(tmp_path)
+    assert "public/user-public-rate-limit.yaml" not in thrice  # nothing left to route or limit
+    assert "public/user-public-routes.yaml" not in thrice
     assert hand_written.exists()
     write_istio(user_regulation, tmp_path, public_api=user_public_api)
     assert {k: v for k, v in _files(tmp_path).items() if k != "public/keep-me.yaml"} == once

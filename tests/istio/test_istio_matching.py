@@ -8,6 +8,7 @@ import pytest
 from istio_matching import Request, allowed, path_match
 
 from istio.build import build_all
+from istio.settings import IstioSettings
 from schemas.public_api import PublicApiSettings
 from schemas.regulation import Regulation
 
@@ -15,6 +16,8 @@ ENTITY_ID = "7f9c2b1e-5d4a-4e3b-9c8d-1a2b3c4d5e6f"
 FILE_ID = "0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9"
 ROOT = "/api/data-factory"
 PHOTO = f"{ROOT}/files/user/{ENTITY_ID}/photo/{FILE_ID}"
+SHORT = "Xk3h7PqRt2vWz9YbNc4dLm"
+TOKEN = "AQ3vXk3h7PqRt2vWz9YbNc4dLmAAAABnk5bNAb7z.H1kq3x9Zp0vYbNc4dLm-3vXk_h7PqRt2vWz9YbNc4"
 EXT_PRINCIPAL = "https://keycloak.example.org/realms/user-external-system/service-account-trembita"
 OFFICER_PRINCIPAL = "https://keycloak.example.org/realms/user-officer-portal/officer-1"
 
@@ -109,11 +112,32 @@ def test_internal_needs_a_token_except_health(resources: list[Any]) -> None:
     assert allowed(internal, Request("GET", "/docs/oauth2-redirect"))
 
 
-def test_public_without_settings_allows_nothing(user_regulation: Regulation) -> None:
+def test_public_without_settings_allows_only_signed_links(user_regulation: Regulation) -> None:
     public = _policies(build_all(user_regulation), "public")
-    assert public[0]["spec"] == {
+    assert public[0]["spec"]["rules"] == [
+        {"to": [{"operation": {"methods": ["GET", "HEAD"], "paths": [f"{ROOT}/l/{{*}}"]}}]}
+    ]
+    assert not allowed(public, Request("GET", f"{ROOT}/user-public-photo"))
+    assert not allowed(public, Request("GET", PHOTO))
+    assert not allowed(public, Request("GET", f"{ROOT}/s/{SHORT}"))  # no published file column
+    assert allowed(public, Request("GET", f"{ROOT}/l/{TOKEN}"))
+    silent = build_all(user_regulation, IstioSettings(public_signed_links={"enabled": False}))  # type: ignore[arg-type]
+    assert _policies(silent, "public")[0]["spec"] == {
         "action": "ALLOW",
         "selector": {"matchLabels": {"app": "user-rest-api-public"}},
     }
-    assert not allowed(public, Request("GET", f"{ROOT}/user-public-photo"))
-    assert not allowed(public, Request("GET", PHOTO))
+
+
+def test_links_pass_the_mesh_where_the_service_serves_them(resources: list[Any]) -> None:
+    public, internal, ext = (_policies(resources, profile) for profile in ("public", "internal", "ext"))
+    for path in (f"{ROOT}/s/{SHORT}", f"{ROOT}/l/{TOKEN}"):
+        assert allowed(public, Request("GET", path)) and allowed(public, Request("HEAD", path))
+        assert not allowed(public, Request("POST", path))
+        assert not allowed(public, Request("GET", f"{path}/more"))
+        assert not allowed(ext, Request("GET", path, EXT_PRINCIPAL))  # ext serves neither
+    # internal: a signed link is opened by a browser without a token; a short link needs one
+    assert allowed(internal, Request("GET", f"{ROOT}/l/{TOKEN}"))
+    assert not allowed(internal, Request("GET", f"{ROOT}/s/{SHORT}"))
+    assert allowed(internal, Request("GET", f"{ROOT}/s/{SHORT}", OFFICER_PRINCIPAL))
+    assert not allowed(internal, Request("GET", f"{ROOT}/links"))
+    assert not allowed(internal, Request("POST", f"{PHOTO}/links"))  # minting needs a token

@@ -6,7 +6,14 @@ from typing import Any
 
 import pytest
 
-from istio.build import IstioBuildError, build_all, route_name, route_rate_limit
+from istio.build import (
+    IstioBuildError,
+    build_all,
+    link_routes,
+    route_name,
+    route_rate_limit,
+    strictest_limits,
+)
 from istio.settings import IstioSettings
 from schemas.public_api import PublicSearchCondition, parse_public_api, resolve_entry
 from schemas.regulation import Regulation
@@ -70,6 +77,41 @@ def test_route_names_tie_the_virtual_service_to_the_envoy_filter(
         for patch in resources["EnvoyFilter"]["spec"]["configPatches"]
         if patch["applyTo"] == "HTTP_ROUTE"
     ]
-    assert routes == patched == ["user-public-user-photo-files", "user-public-user-public-photo"]
+    assert routes == patched
+    assert routes == [
+        "user-public-user-photo-files",
+        "user-public-user-public-photo",
+        "user-public.short-links",
+        "user-public.signed-links",
+    ]
     settings = IstioSettings().for_registry("user")
     assert route_name(settings, _target(user_regulation, {"second": 1})) == "user-public-photos"
+
+
+def test_short_links_share_the_strictest_file_entry_limits(user_regulation: Regulation) -> None:
+    """A short link hides its column from the mesh: one shared route, per window the smallest limit
+    of any published file entry, so no column is read faster through short links than it may be."""
+    settings = IstioSettings().for_registry("user")
+    published = parse_public_api(
+        {
+            "publicApi": [
+                {"name": "photos", "url": "/files/user/*/photo/*", "limits": {"second": 5, "minute": 100}},
+                {"name": "search", "url": "/user-public-photo", "limits": {"second": 1}},
+            ]
+        }
+    )
+    targets = tuple(resolve_entry(entry, user_regulation) for entry in published.entries)
+    routes = {route.name: route for route in link_routes(settings, targets)}
+    short = routes["user-public.short-links"]
+    assert short.limits.windows() == {"second": 5, "minute": 100}  # the search entry is no file
+    assert strictest_limits(()) is None
+    assert strictest_limits(targets).windows() == {"second": 1, "minute": 100}  # type: ignore[union-attr]
+    searches_only = tuple(t for t in targets if isinstance(t, PublicSearchCondition))
+    assert [r.name for r in link_routes(settings, searches_only)] == ["user-public.signed-links"]
+
+
+def test_signed_link_limits_come_from_the_istio_settings(user_regulation: Regulation) -> None:
+    settings = IstioSettings(public_signed_links={"limits": {"hour": 50}}).for_registry("user")  # type: ignore[arg-type]
+    (signed,) = link_routes(settings, ())
+    assert signed.limits.windows() == {"hour": 50}
+    assert signed.path == "/api/data-factory/l/{*}"

@@ -10,9 +10,12 @@ import sqlalchemy as sa
 from codegen.migrate import migrate
 from codegen.reader import read_regulation
 from registry_api.files.catalogue import ddm_file_bindings, ddm_files
+from registry_api.files.link_table import ddm_file_links
 from schemas.platform import (
     FILE_BINDINGS_TABLE,
     FILE_BINDINGS_TABLE_COLUMNS,
+    FILE_LINKS_TABLE,
+    FILE_LINKS_TABLE_COLUMNS,
     FILES_TABLE,
     FILES_TABLE_COLUMNS,
     HISTORY_SERVICE_COLUMN_NAMES,
@@ -44,10 +47,11 @@ def test_migrated_platform_tables_are_the_declared_ones(database_url: str) -> No
         for name, declaration, view in (
             (FILES_TABLE, FILES_TABLE_COLUMNS, ddm_files),
             (FILE_BINDINGS_TABLE, FILE_BINDINGS_TABLE_COLUMNS, ddm_file_bindings),
+            (FILE_LINKS_TABLE, FILE_LINKS_TABLE_COLUMNS, ddm_file_links),
         ):
             migrated = columns(engine, name)
             declared = {c.name: (SPELLED.get(c.type, c.type), c.nullable) for c in declaration}
-            assert migrated == declared
+            assert migrated == declared, name
             assert [c.name for c in view.columns] == [c.name for c in declaration]
         user = columns(engine, "user")
         assert set(MAIN_TABLE_SERVICE_COLUMN_NAMES) <= set(user)

@@ -44,6 +44,7 @@ def test_ext_serves_exposed_searches_and_their_files(user_rbac_dir: Path) -> Non
     assert not plan.serves_search("user_public_photo") and not plan.serves_search("city_contains_name")
     assert plan.file_columns == {("user", "photo"), ("user", "documents")}
     assert not plan.entities and not plan.presign and not plan.short_links
+    assert not plan.signed_links and not plan.mint_links
     assert plan.legacy_search_paths and not plan.read_only
 
 
@@ -52,9 +53,12 @@ def test_public_serves_what_the_settings_list(user_rbac_dir: Path) -> None:
     plan = plan_for("public", facts.exposures, facts.sc_file_columns, load_public_api(PUBLIC_API))
     assert plan.search_conditions == {"user_public_photo"}
     assert plan.file_columns == {("user", "photo")}  # documents stay private
-    assert plan.read_only and not plan.entities and not plan.short_links and not plan.presign
+    assert plan.read_only and not plan.entities and not plan.presign and not plan.mint_links
+    assert plan.short_links  # for the published photo column only: the handler checks serves_file
+    assert plan.signed_links  # the signature authorises, whatever the file
     nothing = plan_for("public", facts.exposures, facts.sc_file_columns, None)
     assert nothing.search_conditions == frozenset() and nothing.file_columns == frozenset()
+    assert not nothing.short_links and nothing.signed_links
 
 
 @pytest.mark.parametrize(
