@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -34,6 +36,15 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 REPO_ROOT = Path(__file__).resolve().parents[2]
 API = "/api/data-factory"
 START_TIMEOUT_S = 90.0
+
+
+@pytest.fixture
+def data_dir() -> Iterator[Path]:
+    """A private directory, not under pytest's basetemp: pytest resets that to 0700 whenever another
+    run starts, which would lock embedded PostgreSQL's own (non-root) user out of its data."""
+    base = Path(tempfile.mkdtemp(prefix="registry-serve-test-"))
+    yield base / "var"
+    shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -144,8 +155,8 @@ def stop_with_sigterm(served: Served) -> None:
     assert still_running(everything) == [], served.output()
 
 
-def test_profile_from_the_environment_serves_the_ext_plan(user_build: Path, tmp_path: Path) -> None:
-    with serving(user_build, tmp_path / "var", env={"REGISTRY_PROFILE": "ext"}) as served:
+def test_profile_from_the_environment_serves_the_ext_plan(user_build: Path, data_dir: Path) -> None:
+    with serving(user_build, data_dir, env={"REGISTRY_PROFILE": "ext"}) as served:
         assert "serving the ext profile" in served.output()
         assert served.call("GET", f"{API}/search/user-search-by-name?name=A") == 401  # routed, needs a token
         assert served.call("GET", f"{API}/city/00000000-0000-0000-0000-000000000001") == 404  # no entities
@@ -153,14 +164,14 @@ def test_profile_from_the_environment_serves_the_ext_plan(user_build: Path, tmp_
         stop_with_sigterm(served)
 
 
-def test_two_workers_refuse_anonymous_writes_and_stop_on_sigterm(user_build: Path, tmp_path: Path) -> None:
+def test_two_workers_refuse_anonymous_writes_and_stop_on_sigterm(user_build: Path, data_dir: Path) -> None:
     forged = sign(
         jwk.JWK.generate(kty="RSA", size=2048, kid="not-a-realm-key"),
         access_claims("officer-portal", ["officer"]),
     )
     # The profile comes from the option here, beating the environment's.
     with serving(
-        user_build, tmp_path / "var", "--workers", "2", "--profile", "internal", "--dev-auth",
+        user_build, data_dir, "--workers", "2", "--profile", "internal", "--dev-auth",
         env={"REGISTRY_PROFILE": "public"},
     ) as served:  # fmt: skip
         processes = our_processes(served)
