@@ -46,6 +46,16 @@ def shared_dir() -> Path:
     return path
 
 
+@pytest.fixture
+def private_tmp_path() -> Iterator[Path]:
+    """Like ``tmp_path``, but outside pytest's basetemp: for data directories of embedded PostgreSQL,
+    whose own (non-root) user must keep access while another pytest run starts and resets the basetemp
+    to 0700."""
+    base = Path(tempfile.mkdtemp(prefix="registry-test-"))
+    yield base
+    shutil.rmtree(base, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[EmbeddedPostgres]:
     # Not under pytest's basetemp: pytest resets /tmp/pytest-of-<user> to 0700 at every start, which

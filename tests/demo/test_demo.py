@@ -172,7 +172,8 @@ def tokens(printed: Printed, cwd: Path) -> dict[str, str]:
     return {"OFFICER_TOKEN": officer, "SYSTEM_TOKEN": system}
 
 
-def test_demo_serves_what_it_prints_and_stops_cleanly(tmp_path: Path) -> None:
+def test_demo_serves_what_it_prints_and_stops_cleanly(private_tmp_path: Path) -> None:
+    tmp_path = private_tmp_path  # embedded PostgreSQL keeps its data here
     # The demo prints curl commands for a newcomer to paste: without curl this test cannot do its job,
     # so it fails rather than vanish (.ci/run installs curl where it is missing).
     assert shutil.which("curl") is not None, "curl is required to run the demo's printed commands"

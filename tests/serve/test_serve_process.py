@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -39,12 +37,8 @@ START_TIMEOUT_S = 90.0
 
 
 @pytest.fixture
-def data_dir() -> Iterator[Path]:
-    """A private directory, not under pytest's basetemp: pytest resets that to 0700 whenever another
-    run starts, which would lock embedded PostgreSQL's own (non-root) user out of its data."""
-    base = Path(tempfile.mkdtemp(prefix="registry-serve-test-"))
-    yield base / "var"
-    shutil.rmtree(base, ignore_errors=True)
+def data_dir(private_tmp_path: Path) -> Path:
+    return private_tmp_path / "var"
 
 
 @pytest.fixture(scope="module")
