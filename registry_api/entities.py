@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -110,7 +111,7 @@ def create(spec: EntitySpec, body: BaseModel, caller: Caller) -> dict[str, str]:
     values = _column_values(spec, body, only_sent=True)
     if values.get(spec.primary_key) is None and isinstance(spec.key.type, Uuid):
         values[spec.primary_key] = uuid.uuid4()
-    with caller.runtime.engine.begin() as connection:
+    with _write_transaction(spec, caller) as connection:
         entity_id = values.get(spec.primary_key)
         _attach_files(connection, spec, entity_id, values, caller, created=True)
         values.update(_stamps(spec, caller, created=True))
@@ -152,7 +153,7 @@ def _column_values(spec: EntitySpec, body: BaseModel, *, only_sent: bool) -> dic
 
 
 def _update(spec: EntitySpec, entity_id: Any, values: dict[str, Any], caller: Caller) -> None:
-    with caller.runtime.engine.begin() as connection:
+    with _write_transaction(spec, caller) as connection:
         exists = connection.execute(select(spec.key).where(spec.key == entity_id).with_for_update()).first()
         if exists is None:
             raise not_found(spec, entity_id)
@@ -161,6 +162,15 @@ def _update(spec: EntitySpec, entity_id: Any, values: dict[str, Any], caller: Ca
         statement = update(spec.table).where(spec.key == entity_id).values(values)
         row = connection.execute(statement.returning(*spec.table.columns)).one()
         _record_history(connection, spec, row._asdict(), "U", caller)
+
+
+def _write_transaction(spec: EntitySpec, caller: Caller) -> AbstractContextManager[Connection]:
+    """A table with file columns writes in the file service's transaction: the files it copies for
+    the write are removed again when the write fails."""
+    runtime = caller.runtime
+    if spec.file_columns:
+        return runtime.files.write_transaction(runtime.engine)
+    return runtime.engine.begin()
 
 
 def _attach_files(

@@ -33,9 +33,28 @@ class Readiness:
         return all(self.components.values())
 
 
-def check_readiness(engine: Engine, storage: Storage, expected: Collection[ChangeSetKey]) -> Readiness:
+def check_readiness(
+    engine: Engine,
+    storage: Storage,
+    expected: Collection[ChangeSetKey],
+    read_engine: Engine | None = None,
+) -> Readiness:
+    """``read_engine`` (the autocommit pool of reads) is checked too: after a database outage the
+    check renews its dead connections, so the first read served afterwards does not fail on one."""
     database, migrations = _database_and_migrations(engine, expected)
+    if database and read_engine is not None:
+        database = _answers(read_engine)
     return Readiness({"db": database, "migrations": migrations, "s3": storage.reachable()})
+
+
+def _answers(engine: Engine) -> bool:
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError as error:
+        log.warning("database not ready: %s", type(error).__name__)
+        return False
+    return True
 
 
 def _database_and_migrations(engine: Engine, expected: Collection[ChangeSetKey]) -> tuple[bool, bool]:

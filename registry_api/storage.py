@@ -26,11 +26,19 @@ from registry_api.settings import S3Settings
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-__all__ = ["ObjectInfo", "ObjectNotFoundError", "ObjectStream", "Readable", "Storage"]
+__all__ = [
+    "ListedObject",
+    "ObjectInfo",
+    "ObjectNotFoundError",
+    "ObjectStream",
+    "PendingUpload",
+    "Readable",
+    "Storage",
+]
 
 log = logging.getLogger(__name__)
 
-_NOT_FOUND_CODES = frozenset({"404", "NoSuchKey", "NotFound", "NoSuchBucket"})
+_NOT_FOUND_CODES = frozenset({"404", "NoSuchKey", "NotFound", "NoSuchBucket", "NoSuchUpload"})
 _SINGLE_COPY_LIMIT = 5 * 1024**3  # CopyObject's limit; above it the managed (multipart) copy is used
 
 # Streaming uploads of unknown length: parts of 8 MiB, at most 2 of them in memory at once, so an
@@ -59,6 +67,22 @@ class ObjectInfo:
     content_type: str | None
     metadata: Mapping[str, str] = field(default_factory=dict)
     last_modified: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ListedObject:
+    key: str
+    size: int
+    last_modified: datetime
+
+
+@dataclass(frozen=True)
+class PendingUpload:
+    """A multipart upload that was started and neither completed nor aborted."""
+
+    key: str
+    upload_id: str
+    initiated: datetime
 
 
 class ObjectStream:
@@ -197,6 +221,26 @@ class Storage:
         """Remove the object; a missing one is fine (S3 answers 204 either way)."""
         with _s3_errors(), contextlib.suppress(ObjectNotFoundError):
             self.client.delete_object(Bucket=bucket, Key=key)
+
+    def list(self, bucket: str, prefix: str = "") -> Iterator[ListedObject]:
+        """Every object of ``bucket`` whose key starts with ``prefix``, page by page."""
+        paginator = self.client.get_paginator("list_objects_v2")
+        with _s3_errors():
+            for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
+                for item in page.get("Contents", []):
+                    yield ListedObject(item["Key"], int(item["Size"]), item["LastModified"])
+
+    def pending_uploads(self, bucket: str) -> Iterator[PendingUpload]:
+        """Multipart uploads of ``bucket`` still open (a client or S3 that died mid-upload leaves them)."""
+        paginator = self.client.get_paginator("list_multipart_uploads")
+        with _s3_errors():
+            for page in paginator.paginate(Bucket=bucket):
+                for item in page.get("Uploads", []):
+                    yield PendingUpload(item["Key"], item["UploadId"], item["Initiated"])
+
+    def abort_upload(self, bucket: str, upload: PendingUpload) -> None:
+        with _s3_errors(), contextlib.suppress(ObjectNotFoundError):  # NoSuchUpload: already gone
+            self.client.abort_multipart_upload(Bucket=bucket, Key=upload.key, UploadId=upload.upload_id)
 
     def exists(self, bucket: str, key: str) -> bool:
         try:

@@ -109,8 +109,9 @@ class ContentResponder:
                 "Content-Range": byte_range.content_range(entry.size),
                 "Content-Length": str(byte_range.length),
             }
-        if query.head:
-            return DownloadAnswer(status, headers)  # from the catalogue alone
+        if query.head:  # what GET would answer, without the body: the object is looked at, not read
+            self._check_stored(entry)
+            return DownloadAnswer(status, headers)
         return self._with_body(entry, representation, status, headers, byte_range)
 
     def _with_body(
@@ -164,6 +165,17 @@ class ContentResponder:
             )
             raise file_was_changed()
         return stream
+
+    def _check_stored(self, entry: CatalogueEntry) -> None:
+        """HEAD's view of the object: 404 when it is gone, 500 when its size changed, 503 when S3 is
+        out of reach — the answers GET gives before its first byte."""
+        try:
+            info = self.storage.head(self.storage.registry_bucket, entry.id)
+        except ObjectNotFoundError:
+            log.error("catalogued file %s has no object in the registry bucket", entry.id)
+            raise ApiError(ErrorCode.NOT_FOUND, "No such file") from None
+        if info.size != entry.size:
+            raise file_was_changed()
 
     def _open_range(self, entry: CatalogueEntry, bounds: tuple[int, int]) -> ObjectStream:
         """A part cannot be checked against the hash of the whole: an object version not yet

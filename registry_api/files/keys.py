@@ -9,9 +9,12 @@ The root process id is validated where request headers are parsed (``registry_ap
 
 from __future__ import annotations
 
+UPLOADS_PREFIX = "uploads/"
+PROCESS_PREFIX = "process/"
+
 
 def staging_key(file_id: str, root_process_id: str | None) -> str:
-    return f"process/{root_process_id}/{file_id}" if root_process_id else f"uploads/{file_id}"
+    return f"{PROCESS_PREFIX}{root_process_id}/{file_id}" if root_process_id else f"{UPLOADS_PREFIX}{file_id}"
 
 
 def registry_key(file_id: str) -> str:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 import uuid
 import warnings
-import weakref
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -25,7 +25,6 @@ from sqlalchemy import (
     Table,
     Text,
     cast,
-    event,
     func,
     insert,
     inspect,
@@ -66,7 +65,6 @@ log = logging.getLogger(__name__)
 
 _MULTIPART_OVERHEAD = 64 * 1024  # boundaries and part headers around the file in a multipart body
 _BODY_BLOCK = 1024 * 1024  # request body handed to the upload thread in blocks of about this size
-_COPIES_KEY = "registry_api.files.copies"  # Connection.info: registry objects this transaction made
 _DRAIN_LIMIT = 16 * 1024 * 1024  # at most this much of a refused upload is read before closing
 
 FileValue = FileRef | Mapping[str, Any] | Sequence[FileRef | Mapping[str, Any]] | None
@@ -92,7 +90,8 @@ class FileService:
         self.storage = storage
         self._content = ContentResponder(settings.files, storage, engine)
         self._tables: dict[str, Table] = {}
-        self._hooked_engines: weakref.WeakSet[Engine] = weakref.WeakSet()
+        self._copies: dict[int, list[str]] = {}  # id(Connection) of an open write -> its registry copies
+        self._copies_lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings, engine: Engine) -> FileService:
@@ -135,9 +134,8 @@ class FileService:
         reader = MultipartFileReader(pull, boundary, field_name="file", max_bytes=limit)
         try:
             return await anyio.to_thread.run_sync(self.upload, reader, identity, root_process_id)
-        except ApiError as error:
-            if error.code is ErrorCode.PAYLOAD_TOO_LARGE:
-                await _drain(chunks, limit)
+        except ApiError:  # too large, S3 or the database out of reach: the client gets to read why
+            await _drain(chunks, limit)
             raise
 
     def upload(
@@ -207,6 +205,41 @@ class FileService:
 
     # ------------------------------------------------------------------------------------ attach
 
+    @contextlib.contextmanager
+    def write_transaction(self, engine: Engine | None = None) -> Iterator[Connection]:
+        """The transaction of an entity write that binds files (``engine``: the service's own by
+        default). The objects :meth:`attach` and :meth:`rebind` copy into the registry bucket inside it
+        are tracked here, in the write's own scope, never on the connection (which may be dead by then).
+        When the block fails they are removed — before the rollback, while the write still holds its
+        catalogue rows, so no other write can copy the same file in between — and a rollback failing on
+        a dead connection is swallowed, so the original error is the one raised. When the COMMIT fails
+        with the database out of reach its outcome is unknown: the copies stay, and ``files prune``
+        removes those no catalogue row records (``registry_api/files/collectable.py``)."""
+        copies: list[str] = []
+        with (engine or self.engine).connect() as connection:
+            with self._copies_lock:
+                self._copies[id(connection)] = copies
+            try:
+                transaction = connection.begin()
+                try:
+                    yield connection
+                except BaseException:
+                    self._remove_registry_objects(copies)
+                    with contextlib.suppress(Exception):  # a dead connection must not mask the cause
+                        transaction.rollback()
+                    raise
+                try:
+                    transaction.commit()
+                except DBAPIError as error:
+                    if is_unreachable(error):
+                        log.warning("commit outcome unknown: %d registry copies kept for prune", len(copies))
+                    else:
+                        self._remove_registry_objects(copies)
+                    raise
+            finally:
+                with self._copies_lock:
+                    self._copies.pop(id(connection), None)
+
     def attach(
         self,
         connection: Connection,
@@ -221,8 +254,8 @@ class FileService:
         FILE_NOT_FOUND (field names in ``details``) for files not staged, 409 FILE_WAS_CHANGED for a
         checksum that is not the file's. A file's first attach copies it into the registry bucket as
         ``<fileId>``; a file already there (bound elsewhere: the same bytes in another record or field)
-        is only bound, never copied again. Objects copied are removed again when this call fails or the
-        caller's transaction rolls back. With ``root_process_id``, a file a business process staged
+        is only bound, never copied again. Runs inside :meth:`write_transaction`, which removes the objects
+        copied when the write fails. With ``root_process_id``, a file a business process staged
         itself (no catalogue row yet) is adopted (``files/adoption.py``)."""
         self._bind(connection, _table_name(table), _entity_key(entity_id), values, root_process_id, {})
 
@@ -262,6 +295,10 @@ class FileService:
         refs = [(column, ref) for column, value in values.items() for ref in _file_refs(value)]
         if not refs:
             return
+        with self._copies_lock:
+            copied = self._copies.get(id(connection))
+        if copied is None:  # a copy nobody would remove on failure: refuse before making one
+            raise RuntimeError("FileService.attach and rebind run inside FileService.write_transaction()")
         missing: list[str] = []
         changed: list[str] = []
         valid_ids = sorted({_canonical_id(ref.id) for _, ref in refs if is_file_id(ref.id)})
@@ -305,29 +342,24 @@ class FileService:
         _raise_first(missing, changed)
 
         to_copy = [entry for _, entry in to_stage.values() if not self._in_registry(entry)]
-        copied: list[str] = []
-        try:
-            for entry in to_copy:
-                self.storage.copy(
-                    self.storage.staging_bucket,
-                    staging_key(entry.id, root_process_id),
-                    self.storage.registry_bucket,
-                    registry_key(entry.id),
-                    size=entry.size,
-                    content_type=entry.file_type,
-                    metadata={"id": entry.id, "checksum": entry.checksum},
-                )
-                copied.append(entry.id)
-            if copied:
-                connection.execute(
-                    update(ddm_files).where(ddm_files.c.id.in_(copied)).values(attached_at=func.now())
-                )
-            bind(connection, table_name, entity_id, to_bind)
-        except BaseException:
-            self._remove_registry_objects(copied)
-            raise
-        if copied:
-            self._remove_on_rollback(connection, copied)
+        for entry in to_copy:
+            copied.append(entry.id)  # before the copy: one that fails half-way is removed too
+            self.storage.copy(
+                self.storage.staging_bucket,
+                staging_key(entry.id, root_process_id),
+                self.storage.registry_bucket,
+                registry_key(entry.id),
+                size=entry.size,
+                content_type=entry.file_type,
+                metadata={"id": entry.id, "checksum": entry.checksum},
+            )
+        if to_copy:
+            connection.execute(
+                update(ddm_files)
+                .where(ddm_files.c.id.in_([entry.id for entry in to_copy]))
+                .values(attached_at=func.now())
+            )
+        bind(connection, table_name, entity_id, to_bind)
 
     def _in_registry(self, entry: CatalogueEntry) -> bool:
         """Whether the file's registry object is there (attached before). A file that lost every
@@ -337,21 +369,6 @@ class FileService:
         if entry.unbound_at is None:
             return True
         return self.storage.exists(self.storage.registry_bucket, registry_key(entry.id))
-
-    def _remove_on_rollback(self, connection: Connection, file_ids: list[str]) -> None:
-        """Remember the copies on the connection; the engine's rollback hook removes them, its
-        commit hook forgets them (``Connection.info`` outlives the transaction, so both clear it)."""
-        engine = connection.engine
-        if engine not in self._hooked_engines:
-            event.listen(engine, "rollback", self._after_rollback)
-            event.listen(engine, "commit", _forget_copies)
-            self._hooked_engines.add(engine)
-        connection.info.setdefault(_COPIES_KEY, []).extend(file_ids)
-
-    def _after_rollback(self, connection: Connection) -> None:
-        copies = connection.info.pop(_COPIES_KEY, None)
-        if copies:
-            self._remove_registry_objects(copies)
 
     def _remove_registry_objects(self, file_ids: Sequence[str]) -> None:
         for file_id in file_ids:
@@ -530,10 +547,6 @@ async def _drain(body: AsyncIterator[bytes], limit: int) -> None:
             budget -= len(chunk)
             if budget < 0:
                 break
-
-
-def _forget_copies(connection: Connection) -> None:
-    connection.info.pop(_COPIES_KEY, None)
 
 
 @dataclass(frozen=True)

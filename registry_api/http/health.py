@@ -30,7 +30,7 @@ def install_health(app: FastAPI, expected_changesets: Collection[ChangeSetKey]) 
 
     def readiness(request: Request) -> Response:  # sync: the checks block, FastAPI runs it in a thread
         runtime: Runtime = request.app.state.runtime
-        result = check_readiness(runtime.engine, runtime.files.storage, expected)
+        result = check_readiness(runtime.engine, runtime.files.storage, expected, runtime.read_engine)
         body = {**_status(result.up), "components": {k: _status(v) for k, v in result.components.items()}}
         return JSONResponse(body, status_code=200 if result.up else 503)
 

@@ -188,12 +188,13 @@ def test_ranges_validators_and_head(officer: httpx.Client, petro: dict[str, Any]
     assert json_head.headers["content-length"] == json_get.headers["content-length"]
 
 
-def test_head_answers_from_the_catalogue_without_s3(
+def test_head_answers_what_get_answers_when_the_object_is_gone(
     user_api: ServedRegistry, officer: httpx.Client, petro: dict[str, Any]
 ) -> None:
-    # The object is gone from S3, HEAD still answers (it never reads the object); GET cannot.
+    # HEAD looks at the object (never reads it): gone from S3, both answer 404.
     user_api.s3_client.delete_object(Bucket=user_api.registry_bucket, Key=petro["photo"]["id"])
-    assert officer.head(file_url(petro, "photo", "photo")).status_code == 200
+    head = officer.head(file_url(petro, "photo", "photo"))
+    assert head.status_code == 404 and head.content == b""
     gone = officer.get(file_url(petro, "photo", "photo"))
     assert gone.status_code == 404 and gone.json()["code"] == "NOT_FOUND"
 
