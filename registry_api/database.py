@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import select
 import time
 from typing import Any
 
@@ -22,7 +23,8 @@ def create_database_engine(settings: Settings, *, autocommit: bool = False) -> E
 
     Connections the server dropped (restart, idle timeout) are replaced before use, like
     ``pool_pre_ping`` does — but only for connections idle longer than
-    ``database.ping_after_idle_s``: a busy pool skips the extra round trip on every request.
+    ``database.ping_after_idle_s`` or to which the server sent something while they rested (it does
+    when it ends them): a busy pool skips the extra round trip on every request.
 
     Errors never show statement parameters (``hide_parameters``): they are names, e-mails, ids."""
     database = settings.database
@@ -54,7 +56,8 @@ def _ping_idle_connections(engine: Engine, idle_s: float) -> None:
 
     @event.listens_for(engine, "checkout")
     def ping_if_idle(dbapi_connection: Any, record: Any, proxy: Any) -> None:
-        if time.monotonic() - record.info.get(_CHECKED_IN_AT, 0.0) <= idle_s:
+        recent = time.monotonic() - record.info.get(_CHECKED_IN_AT, 0.0) <= idle_s
+        if recent and not _server_spoke(dbapi_connection):
             return
         try:
             dbapi_connection.execute("SELECT 1")
@@ -62,3 +65,14 @@ def _ping_idle_connections(engine: Engine, idle_s: float) -> None:
                 dbapi_connection.rollback()
         except Exception as error:  # any failure: the pool retries with a fresh connection
             raise DisconnectionError("a pooled connection is dead") from error
+
+
+def _server_spoke(dbapi_connection: Any) -> bool:
+    """Whether the server sent something to a connection resting in the pool. An idle connection gets
+    nothing unless the server is ending it (``pg_terminate_backend``, a restart or failover: an error,
+    then the socket closes), so this free check catches those between the idle pings."""
+    try:
+        readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+    except (OSError, ValueError):  # already closed
+        return True
+    return bool(readable)
