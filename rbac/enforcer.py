@@ -12,6 +12,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -26,6 +27,7 @@ from rbac.policy import (
     POLICY_FILE,
     READ,
     UPDATE,
+    Rule,
     column_object,
     sc_object,
     table_object,
@@ -43,6 +45,22 @@ _MEMO_SIZE = 65_536
 
 class PolicyLoadError(RuntimeError):
     """The generated ``rbac/`` directory is missing or unreadable."""
+
+
+@dataclass(frozen=True, slots=True)
+class Consulted:
+    """One Casbin evaluation taken during a decision: a caller role asked for ``action`` on ``obj``,
+    and the policy rule that allowed it (``None``: no rule matched)."""
+
+    role: str
+    realm: str
+    obj: str
+    action: str
+    rule: Rule | None
+
+    @property
+    def allowed(self) -> bool:
+        return self.rule is not None
 
 
 class _SearchConditionAccess:
@@ -123,6 +141,7 @@ class CasbinAccessPolicy:
         self._search_conditions = search_conditions
         self._anonymous_search = anonymous_search
         self._anonymous_file = anonymous_file
+        self._trace: list[Consulted] | None = None
         self._lock = threading.Lock()  # Casbin's evaluator is not documented as thread-safe
         self._role_decision = lru_cache(maxsize=_MEMO_SIZE)(self._enforce_role)
         self._decision = lru_cache(maxsize=_MEMO_SIZE)(self._decide)
@@ -159,7 +178,30 @@ class CasbinAccessPolicy:
 
     def _enforce_role(self, role: str, realm: str, obj: str, action: str) -> bool:
         with self._lock:
-            return bool(self._enforcer.enforce(role, realm, obj, action))
+            if self._trace is None:
+                return bool(self._enforcer.enforce(role, realm, obj, action))
+            allowed, matched = self._enforcer.enforce_ex(role, realm, obj, action)
+        rule = Rule(*map(str, matched)) if allowed and len(matched) == 4 else None
+        self._trace.append(Consulted(role, realm, obj, action, rule))
+        return bool(allowed)
+
+    def traced(self) -> tuple[CasbinAccessPolicy, list[Consulted]]:
+        """A policy deciding exactly like this one, with nothing memoised yet, and the list it fills
+        with every Casbin evaluation it takes (``explain`` tells from it which rule decided)."""
+        copy = CasbinAccessPolicy(
+            self._enforcer,
+            self._search_conditions,
+            anonymous_search=self._anonymous_search,
+            anonymous_file=self._anonymous_file,
+            realms=self._realms,
+        )
+        copy._trace = []
+        return copy, copy._trace
+
+    def as_enforced(self, rule: Rule) -> Rule:
+        """``rule`` as this policy holds it: its realm rewritten to its kind, as the load does."""
+        kind = self._realms.get(rule.realm) if rule.realm != ANY else None
+        return rule if kind is None else Rule(rule.role, kind.value, rule.obj, rule.action)
 
     def _decide(self, roles: frozenset[str], realm: str, obj: str, action: str) -> bool:
         return any(self._role_decision(role, realm, obj, action) for role in sorted(roles))

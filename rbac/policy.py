@@ -34,7 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from schemas.regulation import IS_AUTHENTICATED, Regulation, ScTable, SearchCondition
+from schemas.regulation import IS_AUTHENTICATED, Location, Regulation, ScTable, SearchCondition
 
 MODEL_FILE = "model.conf"
 POLICY_FILE = "policy.csv"
@@ -156,7 +156,12 @@ def _checked(kind: str, name: str) -> str:
 
 
 def _grant_rules(regulation: Regulation) -> set[Rule]:
-    rules: set[Rule] = set()
+    return {rule for rule, _ in _located_grant_rules(regulation)}
+
+
+def _located_grant_rules(regulation: Regulation) -> list[tuple[Rule, Location | None]]:
+    """Every rule an ``ext:rbac`` grant makes, with where the grant is declared."""
+    rules: list[tuple[Rule, Location | None]] = []
     for grants in regulation.rbac:
         role = _checked("role", grants.role)
         realm = _checked("realm", grants.realm) if grants.realm else ANY
@@ -168,17 +173,55 @@ def _grant_rules(regulation: Regulation) -> set[Rule]:
                 (UPDATE, table.update),
                 (DELETE, table.delete),
             )
-            rules.update(Rule(role, realm, table_wildcard(name), act) for act, on in flags if on)
+            rules += [
+                (Rule(role, realm, table_wildcard(name), act), table.location) for act, on in flags if on
+            ]
             for column in table.columns:
                 obj = column_object(name, _checked("column", column.name))
-                rules.update(
-                    Rule(role, realm, obj, act)
+                rules += [
+                    (Rule(role, realm, obj, act), column.location or table.location)
                     for act, on in ((READ, column.read), (UPDATE, column.update))
                     if on
-                )
+                ]
         for sc in grants.search_conditions:
-            rules.add(Rule(role, realm, sc_object(_checked("search condition", sc)), READ))
+            rules.append(
+                (Rule(role, realm, sc_object(_checked("search condition", sc)), READ), grants.location)
+            )
     return rules
+
+
+@dataclass(frozen=True)
+class RuleOrigin:
+    """Why a policy rule exists: ``ext:rbac`` grants (their locations), or ``implicit`` (a table
+    without RBAC rows open to authenticated callers, a search condition without narrowing)."""
+
+    locations: tuple[Location, ...] = ()
+    implicit: str | None = None
+
+    def __str__(self) -> str:
+        if self.implicit is not None:
+            return self.implicit
+        return ", ".join(str(location) for location in self.locations) or "ext:rbac"
+
+
+def rule_origins(regulation: Regulation) -> dict[Rule, RuleOrigin]:
+    """Every rule of :func:`build_policy` with its origin."""
+    located: dict[Rule, list[Location]] = {}
+    for rule, location in _located_grant_rules(regulation):
+        places = located.setdefault(rule, [])
+        if location is not None and location not in places:
+            places.append(location)
+    origins = {rule: RuleOrigin(tuple(places)) for rule, places in located.items()}
+    for rule in build_policy(regulation).rules:
+        if rule in origins:
+            continue
+        if rule.obj.startswith("sc/"):
+            why = f"implicit: search condition {rule.obj[3:]} is granted to no role, so it is not narrowed"
+        else:
+            table = rule.obj.removeprefix("table/").removesuffix("/*")
+            why = f"implicit: table {table} has no ext:rbac row, so every authenticated caller may use it"
+        origins[rule] = RuleOrigin(implicit=why)
+    return origins
 
 
 def restricted_tables(regulation: Regulation) -> frozenset[str]:

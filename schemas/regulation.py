@@ -406,6 +406,7 @@ class ColumnGrant:
     name: str
     read: bool = False
     update: bool = False
+    location: Location | None = None
 
 
 @dataclass(frozen=True, slots=True)

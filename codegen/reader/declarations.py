@@ -168,6 +168,7 @@ def _table_grant(
                 c.get("name") or "",
                 parse_bool(state, c, "read", site),
                 parse_bool(state, c, "update", site),
+                site.at(c),
             )
             for c in node.find_all("ext:column")
         ),

@@ -11,13 +11,24 @@ Every access decision of the service is taken here, entity, search and file read
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from starlette.requests import HTTPConnection, Request
 
 from registry_api.access import WriteAction
 from registry_api.errors import ApiError, ErrorCode
 from registry_api.headers import SourceHeaders, require_headers
+from registry_api.requirements import (
+    AnyCaller,
+    EntityRead,
+    EntityWrite,
+    FileRead,
+    PartialUpdate,
+    Requirement,
+    SearchRun,
+    permits,
+)
 from registry_api.runtime import Caller, Runtime
 
 
@@ -38,55 +49,53 @@ def _deny(what: str) -> ApiError:
     return ApiError(ErrorCode.FORBIDDEN_OPERATION, f"You may not {what}.")
 
 
+def _require(request: Request, requirement: Requirement) -> Caller:
+    caller = caller_of(request)
+    if not permits(requirement, caller.runtime.access, caller.identity):
+        if isinstance(requirement, FileRead):
+            raise ApiError(ErrorCode.FORBIDDEN_OPERATION, "Reading this file is not allowed")
+        raise _deny(requirement.describe())
+    return caller
+
+
 def read_access(request: Request, table: str) -> Caller:
     """For ``GET /{entity}/{id}``: the caller, if they may read ``table``."""
-    caller = caller_of(request)
-    if not caller.runtime.access.can_read_entity(caller.identity, table):
-        raise _deny(f"read {table}")
-    return caller
+    return _require(request, EntityRead(table))
 
 
 def search_access(request: Request, search_condition: str) -> Caller:
     """For ``GET|POST /search/{sc}``: the caller, if they may run ``search_condition``."""
-    caller = caller_of(request)
-    if not caller.runtime.access.can_search(caller.identity, search_condition):
-        raise _deny(f"search {search_condition}")
-    return caller
+    return _require(request, SearchRun(search_condition))
 
 
 def file_access(request: Request, table: str, column: str) -> Caller:
     """For file content, short and presigned links: the caller, if they may read ``table.column``
     (a table-level read grant or one on that column)."""
-    caller = caller_of(request)
-    if not caller.runtime.access.can_read_file(caller.identity, table, column):
-        raise ApiError(ErrorCode.FORBIDDEN_OPERATION, "Reading this file is not allowed")
-    return caller
+    return _require(request, FileRead(table, column))
 
 
-def entity_writer(table: str, action: WriteAction) -> Callable[[Request], Caller]:
-    def write_access(request: Request) -> Caller:
-        caller = caller_of(request)
-        if not caller.runtime.access.can_write_entity(caller.identity, table, action):
-            raise _deny(f"{action} {table}")
-        require_headers(request.headers, caller.runtime.settings.headers.required_on_write)
+@dataclass(frozen=True)
+class Requires:
+    """A route dependency deciding ``requirement`` before the body is read; ``explain`` finds the
+    requirement of a route by looking for these among its dependencies."""
+
+    requirement: Requirement
+    needs_write_headers: bool = False
+
+    def __call__(self, request: Request) -> Caller:
+        caller = _require(request, self.requirement)
+        if self.needs_write_headers:
+            require_headers(request.headers, caller.runtime.settings.headers.required_on_write)
         return caller
 
-    return write_access
+
+def entity_writer(table: str, action: WriteAction) -> Requires:
+    return Requires(EntityWrite(table, action), needs_write_headers=True)
 
 
-def partial_updater(table: str, columns: Sequence[str]) -> Callable[[Request], Caller]:
-    listed = tuple(columns)
-
-    def partial_access(request: Request) -> Caller:
-        caller = caller_of(request)
-        if not caller.runtime.access.can_partial_update(caller.identity, table, listed):
-            raise _deny(f"update {', '.join(listed)} of {table}")
-        require_headers(request.headers, caller.runtime.settings.headers.required_on_write)
-        return caller
-
-    return partial_access
+def partial_updater(table: str, columns: Sequence[str]) -> Requires:
+    return Requires(PartialUpdate(table, tuple(columns)), needs_write_headers=True)
 
 
-def authenticated(request: Request) -> Caller:
-    """Routes every authenticated caller may use (enums, uploads)."""
-    return caller_of(request)
+authenticated = Requires(AnyCaller())
+"""Routes every authenticated caller may use (enums, uploads)."""

@@ -44,6 +44,14 @@ from schemas.wire import (
 
 UPLOAD_PATH = "/files"
 FILE_PATH = "/files/{entity}/{entity_id}/{field}/{file_id}"
+# Route names ``explain`` recognises (registry_api.http.routing); a route's name is its function's.
+SHORT_LINK_ROUTE = "short_link"  # decided for the file column the link resolves to
+SIGNED_LINK_ROUTE = "signed_link"  # the link's signature is the authorisation
+PRESIGNED_LINK_ROUTE = "presigned_link"
+# Decided as a read of the file column the path names (``{entity}``, ``{field}``).
+FILE_IN_PATH_ROUTES = frozenset(
+    {PRESIGNED_LINK_ROUTE, "mint_link", "list_links", "revoke_links", "revoke_link"}
+)
 
 
 def download_query(request: Request) -> DownloadQuery:
@@ -121,8 +129,11 @@ def files_router(plan: RoutePlan, file_columns: frozenset[tuple[str, str]] | Non
             responses=FILE_CONTENT_RESPONSES,
             response_class=Response,
             summary="The file behind a short link",
+            name=SHORT_LINK_ROUTE,
         )
-        router.add_api_route("/s/{short_name}", short_link, methods=["HEAD"], include_in_schema=False)
+        router.add_api_route(
+            "/s/{short_name}", short_link, methods=["HEAD"], include_in_schema=False, name=SHORT_LINK_ROUTE
+        )
 
     if plan.presign:
 
@@ -131,6 +142,7 @@ def files_router(plan: RoutePlan, file_columns: frozenset[tuple[str, str]] | Non
             response_model=PresignedLink,
             responses={code: FILE_CONTENT_RESPONSES[code] for code in (403, 404, 503)},
             summary="A presigned S3 URL for the file (internal profile only)",
+            name=PRESIGNED_LINK_ROUTE,
         )
         def presigned_link(
             entity: str,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from istio_matching import Request, allowed, path_match
 
 from istio.build import build_all
+from istio.matching import Request, allowed, path_match
 from istio.settings import IstioSettings
 from schemas.public_api import PublicApiSettings
 from schemas.regulation import Regulation
