@@ -109,7 +109,7 @@ class Deployment:
     registry: GeneratedRegistry
     settings: Settings
     app: FastAPI
-    origins: dict[Rule, RuleOrigin]
+    origins: dict[Rule, tuple[Rule, RuleOrigin]]  # as enforced → as the regulation wrote it, and why
     istio: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -132,10 +132,10 @@ def deployment(directory: Path, settings: Settings) -> Iterator[Deployment]:
         app = build_app(settings, registry, dev_auth=False, engine=engine)
         regulation = read_regulation(registry.regulation_dir)
         policy = app.state.runtime.access
-        origins = {
-            policy.as_enforced(rule) if isinstance(policy, CasbinAccessPolicy) else rule: origin
-            for rule, origin in rule_origins(regulation).items()
-        }
+        origins: dict[Rule, tuple[Rule, RuleOrigin]] = {}
+        for rule, origin in rule_origins(regulation).items():
+            enforced = policy.as_enforced(rule) if isinstance(policy, CasbinAccessPolicy) else rule
+            origins.setdefault(enforced, (rule, origin))
         yield Deployment(registry, settings, app, origins, istio_resources(directory, settings.profile))
     finally:
         engine.dispose()
@@ -183,8 +183,11 @@ def _authentication(deployed: Deployment, realm: str | None) -> Step:
 
 
 def _rule_text(rule: Rule, deployed: Deployment) -> str:
-    origin = deployed.origins.get(rule)
-    return f"{rule.csv()}  ← {origin if origin is not None else 'not from this regulation'}"
+    found = deployed.origins.get(rule)
+    if found is None:
+        return f"{rule.csv()}  ← not from this regulation"
+    written, origin = found
+    return f"{written.csv()}  ← {origin}"
 
 
 def _casbin_reasons(trace: Sequence[Consulted], deployed: Deployment, allowed: bool) -> tuple[str, ...]:

@@ -169,8 +169,7 @@ def test_explain_command_names_the_grant(user_registry: GeneratedRegistry) -> No
     )
     assert denied.exit_code == 1
     assert (
-        "read sc/user_search_by_name: no grant to citizen, isAuthenticated (realm citizen-portal)"
-        in denied.output
+        "read sc/user_search_by_name: no grant to citizen, isAuthenticated (realm citizen)" in denied.output
     )
     assert "the service answers 403" in denied.output
 
