@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from codegen.commands import auth, demo, explain, files, generate, istio, migrate, regulation, serve, status
+from codegen.commands import auth, demo, diff, explain, files, generate, istio, migrate, regulation, serve, status
 
 app = typer.Typer(
     name="registry-api",
@@ -24,7 +24,7 @@ app = typer.Typer(
 
 DISTRIBUTION = "registry-data-factory"
 
-for commands in (regulation, migrate, status, generate, serve, istio, explain, auth, demo, files):
+for commands in (regulation, migrate, status, diff, generate, serve, istio, explain, auth, demo, files):
     commands.register(app)
 
 
