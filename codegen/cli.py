@@ -12,7 +12,19 @@ from typing import Annotated
 
 import typer
 
-from codegen.commands import auth, demo, diff, explain, files, generate, istio, migrate, regulation, serve, status
+from codegen.commands import (
+    auth,
+    demo,
+    diff,
+    explain,
+    files,
+    generate,
+    istio,
+    migrate,
+    regulation,
+    serve,
+    status,
+)
 
 app = typer.Typer(
     name="registry-api",

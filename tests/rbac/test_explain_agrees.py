@@ -36,6 +36,8 @@ PARAMETERS = {
     "field": "photo",
     "file_id": UNKNOWN_ID,
     "short_name": "abcdefgh",
+    "token": "not-a-signed-link",
+    "link_id": UNKNOWN_ID,
 }
 CALLERS: list[tuple[str | None, list[str]]] = [
     ("officer-portal", ["officer"]),
