@@ -42,10 +42,12 @@ _NOT_FOUND_CODES = frozenset({"404", "NoSuchKey", "NotFound", "NoSuchBucket", "N
 _SINGLE_COPY_LIMIT = 5 * 1024**3  # CopyObject's limit; above it the managed (multipart) copy is used
 
 # Streaming uploads of unknown length: parts of 8 MiB, at most 2 of them in memory at once, so an
-# upload of any size costs a bounded amount of RAM (see docs/benchmarks.md "Files").
+# upload of any size costs a bounded amount of RAM (see docs/benchmarks.md "Files"). Up to one part,
+# an upload is a single PUT of bytes already in memory (``Storage.put``).
+SINGLE_PUT_BYTES = 8 * 1024**2
 _UPLOAD_TRANSFER = TransferConfig(
-    multipart_threshold=8 * 1024**2,
-    multipart_chunksize=8 * 1024**2,
+    multipart_threshold=SINGLE_PUT_BYTES,
+    multipart_chunksize=SINGLE_PUT_BYTES,
     max_concurrency=2,
     use_threads=True,
 )
@@ -163,6 +165,23 @@ class Storage:
         extra: dict[str, Any] = {"ContentType": content_type, "Metadata": dict(metadata or {})}
         with _s3_errors():
             self.client.upload_fileobj(source, bucket, key, ExtraArgs=extra, Config=_UPLOAD_TRANSFER)  # type: ignore[arg-type]
+
+    def put(
+        self, bucket: str, key: str, data: bytes, *, content_type: str, metadata: Mapping[str, str]
+    ) -> None:
+        """One PUT of ``data`` (at most ``SINGLE_PUT_BYTES``: larger files go through ``upload``)."""
+        with _s3_errors():
+            self.client.put_object(
+                Bucket=bucket, Key=key, Body=data, ContentType=content_type, Metadata=dict(metadata)
+            )
+
+    def replace_metadata(
+        self, bucket: str, key: str, metadata: Mapping[str, str], *, content_type: str, size: int
+    ) -> None:
+        """Set the object's user metadata (S3 has no other way than a copy onto itself; Ceph RGW
+        changes only the metadata then, AWS copies server-side). Stores that ignore the metadata
+        directive of a copy (nanio) keep the old metadata."""
+        self.copy(bucket, key, bucket, key, size=size, content_type=content_type, metadata=metadata)
 
     def head(self, bucket: str, key: str) -> ObjectInfo:
         with _s3_errors():

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from urllib.parse import unquote
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 
 from registry_api.files.catalogue import CatalogueEntry, ddm_files
+from registry_api.files.metadata import filename_of
 from registry_api.files.names import new_short_name, sanitize_filename
 from registry_api.files.sniffing import SNIFF_BYTES, detect_file_type
 from registry_api.storage import ObjectNotFoundError, Storage
@@ -43,8 +43,8 @@ def measure_staged(storage: Storage, key: str, chunk_bytes: int) -> StagedObject
             head += chunk[: SNIFF_BYTES - len(head)]
         digest.update(chunk)
         size += len(chunk)
-    # S3 user metadata travels in HTTP headers: a non-ASCII name arrives percent-encoded.
-    filename = sanitize_filename(unquote(stream.info.metadata.get("filename", "")))
+    # S3 user metadata travels in HTTP headers: the reference stores the name URL-encoded.
+    filename = sanitize_filename(filename_of(stream.info.metadata))
     return StagedObject(size, digest.hexdigest(), detect_file_type(head), filename)
 
 

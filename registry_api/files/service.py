@@ -12,7 +12,7 @@ import threading
 import uuid
 import warnings
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -51,11 +51,12 @@ from registry_api.files.catalogue import Binding, CatalogueEntry, ddm_file_bindi
 from registry_api.files.content import ContentResponder, DownloadAnswer, DownloadQuery
 from registry_api.files.download import file_was_changed
 from registry_api.files.keys import registry_key, staging_key
+from registry_api.files.metadata import FormContext, object_metadata
 from registry_api.files.names import content_disposition, new_short_name, sanitize_filename
 from registry_api.files.sniffing import SNIFF_BYTES, detect_file_type
-from registry_api.files.upload import MultipartFileReader, PayloadTooLargeError, boundary_of
+from registry_api.files.upload import MultipartFileReader, PayloadTooLargeError, PrefixedReader, boundary_of
 from registry_api.settings import Settings
-from registry_api.storage import ObjectNotFoundError, Storage
+from registry_api.storage import SINGLE_PUT_BYTES, ObjectNotFoundError, Storage
 from schemas.naming import to_camel
 from schemas.wire import FileRef, PresignedLink, UploadedFile
 
@@ -77,6 +78,7 @@ class UploadBody:
     chunks: AsyncIterator[bytes]
     content_type: str | None
     content_length: str | None
+    form: FormContext = field(default_factory=FormContext)  # query ``fieldName``, ``formKey``
 
 
 class FileService:
@@ -133,13 +135,17 @@ class FileService:
 
         reader = MultipartFileReader(pull, boundary, field_name="file", max_bytes=limit)
         try:
-            return await anyio.to_thread.run_sync(self.upload, reader, identity, root_process_id)
+            return await anyio.to_thread.run_sync(self.upload, reader, identity, root_process_id, body.form)
         except ApiError:  # too large, S3 or the database out of reach: the client gets to read why
             await _drain(chunks, limit)
             raise
 
     def upload(
-        self, reader: MultipartFileReader, identity: Identity, root_process_id: str | None
+        self,
+        reader: MultipartFileReader,
+        identity: Identity,
+        root_process_id: str | None,
+        form: FormContext = FormContext(),
     ) -> UploadedFile:
         """Store the file part of ``reader`` in staging, then catalogue it (never the other way round)."""
         limit = self.settings.files.max_upload_bytes
@@ -152,7 +158,7 @@ class FileService:
         key = staging_key(file_id, root_process_id)
         bucket = self.storage.staging_bucket
         try:
-            self.storage.upload(bucket, key, reader, content_type=file_type, metadata={"id": file_id})
+            self._store_upload(bucket, key, reader, file_id, filename, file_type, form)
         except PayloadTooLargeError:
             self._forget_object(bucket, key)  # a multipart upload is aborted by boto3; be sure anyway
             raise _too_large(limit) from None
@@ -185,6 +191,31 @@ class FileService:
                 "shortName": short_name,
             }
         )
+
+    def _store_upload(
+        self,
+        bucket: str,
+        key: str,
+        reader: MultipartFileReader,
+        file_id: str,
+        filename: str,
+        file_type: str,
+        form: FormContext,
+    ) -> None:
+        """The object with the reference's user metadata (``files/metadata.py``). A file of one S3
+        part is hashed before its single PUT, so its metadata has the checksum from the start; a larger
+        one streams in parts and gets the checksum in a metadata update once the last part is in."""
+        head = reader.read(SINGLE_PUT_BYTES + 1)
+        if len(head) <= SINGLE_PUT_BYTES:
+            metadata = object_metadata(file_id, filename, reader.sha256, form)
+            self.storage.put(bucket, key, head, content_type=file_type, metadata=metadata)
+            return
+        metadata = object_metadata(file_id, filename, None, form)
+        self.storage.upload(
+            bucket, key, PrefixedReader(head, reader), content_type=file_type, metadata=metadata
+        )
+        checksummed = object_metadata(file_id, filename, reader.sha256, form)
+        self.storage.replace_metadata(bucket, key, checksummed, content_type=file_type, size=reader.size)
 
     def _insert_catalogue_row(self, values: Mapping[str, Any]) -> str:
         for _ in range(3):  # a short-name collision (~2^-128) is retried, not reported
@@ -349,9 +380,7 @@ class FileService:
                 staging_key(entry.id, root_process_id),
                 self.storage.registry_bucket,
                 registry_key(entry.id),
-                size=entry.size,
-                content_type=entry.file_type,
-                metadata={"id": entry.id, "checksum": entry.checksum},
+                size=entry.size,  # the staged object's metadata travels along, as on the reference
             )
         if to_copy:
             connection.execute(
@@ -387,27 +416,35 @@ class FileService:
         values: Mapping[str, Any],
         root_process_id: str,
     ) -> None:
-        """On an entity read with ``X-Source-Root-Business-Process-Instance-Id``: put each file of
-        the entity back to ``process/<root>/<id>`` in staging, where business processes read it.
-        (``connection``, ``table`` and ``entity_id`` name the read; the copies need only the values.)
-        ``root_process_id`` was validated with the request's headers (``registry_api.headers``)."""
+        """On an entity read or a search with ``X-Source-Root-Business-Process-Instance-Id``: put each
+        file of the values back to ``process/<root>/<id>`` in staging, where business processes read
+        it; a file held by several columns (or rows) is copied once. (``connection``, ``table`` and
+        ``entity_id`` name the read; the copies need only the values.) ``root_process_id`` was
+        validated with the request's headers (``registry_api.headers``). 400 FILE_NOT_FOUND names
+        the fields whose files are missing in the registry bucket."""
         missing: list[str] = []
+        holders: dict[str, list[str]] = {}  # file id -> the fields holding it
         for column, value in values.items():
             for ref in _file_refs(value):
-                if not is_file_id(ref.id):
+                if is_file_id(ref.id):
+                    _add_once(holders.setdefault(_canonical_id(ref.id), []), to_camel(column))
+                else:
                     _add_once(missing, to_camel(column))
-                    continue
-                try:
-                    self.storage.copy(
-                        self.storage.registry_bucket,
-                        registry_key(_canonical_id(ref.id)),
-                        self.storage.staging_bucket,
-                        staging_key(_canonical_id(ref.id), root_process_id),
-                        size=None,
-                    )
-                except ObjectNotFoundError:
-                    _add_once(missing, to_camel(column))
+        for file_id, fields in holders.items():
+            try:
+                self.storage.copy(
+                    self.storage.registry_bucket,
+                    registry_key(file_id),
+                    self.storage.staging_bucket,
+                    staging_key(file_id, root_process_id),
+                    size=None,
+                )
+            except ObjectNotFoundError:
+                for field in fields:
+                    _add_once(missing, field)
         if missing:
+            order = [to_camel(column) for column in values]
+            missing.sort(key=order.index)
             raise ApiError(ErrorCode.FILE_NOT_FOUND, "Files of the entity are missing", details=missing)
 
     # ------------------------------------------------------------------------------------ content

@@ -194,3 +194,27 @@ def _decode(value: bytes) -> str:
         return value.decode("utf-8")
     except UnicodeDecodeError:
         return value.decode("latin-1")
+
+
+class PrefixedReader:
+    """``head`` (bytes already read from ``rest``) followed by the rest of ``rest``."""
+
+    def __init__(self, head: bytes, rest: MultipartFileReader) -> None:
+        self._head = memoryview(head)
+        self._rest = rest
+
+    def read(self, size: int = -1, /) -> bytes:
+        if self._head:
+            taken = self._head if size < 0 else self._head[:size]
+            self._head = self._head[len(taken) :]
+            data = bytes(taken)
+            if size < 0:
+                data += self._rest.read()
+            return data
+        return self._rest.read(size)
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False

@@ -17,7 +17,7 @@ from sqlalchemy import Table
 from starlette.responses import Response
 
 from registry_api.errors import ApiError, ErrorCode
-from registry_api.files import DownloadQuery, UploadBody
+from registry_api.files import DownloadQuery, FormContext, UploadBody
 from registry_api.http.dependencies import authenticated, caller_of, file_access, runtime_of
 from registry_api.http.openapi import (
     FILE_CONTENT_RESPONSES,
@@ -92,8 +92,14 @@ def files_router(plan: RoutePlan, file_columns: frozenset[tuple[str, str]] | Non
             request: Request, caller: Annotated[Caller, Depends(authenticated)]
         ) -> JSONResponse:
             # async: the body streams from the event loop; S3 and the database work in a thread.
+            form = FormContext.checked(
+                request.query_params.get("fieldName"), request.query_params.get("formKey")
+            )
             body = UploadBody(
-                request.stream(), request.headers.get("content-type"), request.headers.get("content-length")
+                request.stream(),
+                request.headers.get("content-type"),
+                request.headers.get("content-length"),
+                form,
             )
             files = caller.runtime.files
             uploaded = await files.upload_stream(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from registry_api.files.metadata import FORM_IDENTIFIER_PATTERN
+
 _PROBLEM_INLINE: dict[str, Any] = {
     "application/problem+json": {
         "schema": {
@@ -69,7 +71,18 @@ FILE_CONTENT_RESPONSES: dict[int | str, dict[str, Any]] = {
     503: _problem("S3 or the database is unavailable (THIRD_PARTY_SERVICE_UNAVAILABLE)."),
 }
 
+_FORM_IDENTIFIER = {"type": "string", "pattern": f"^{FORM_IDENTIFIER_PATTERN}$"}
 UPLOAD_OPENAPI_EXTRA: dict[str, Any] = {
+    "parameters": [
+        {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "schema": _FORM_IDENTIFIER,
+            "description": f"The form's {what}, kept in the object's metadata as `{name}`.",
+        }
+        for name, what in (("fieldName", "field the file is uploaded for"), ("formKey", "key"))
+    ],
     "requestBody": {
         "required": True,
         "content": {
@@ -83,11 +96,12 @@ UPLOAD_OPENAPI_EXTRA: dict[str, Any] = {
                 },
             }
         },
-    }
+    },
 }
 
 UPLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: _problem("The body has no `file` part (CLIENT_ERROR)."),
+    422: _problem("`fieldName` or `formKey` is not a form identifier (VALIDATION_ERROR)."),
     413: _problem("The file is larger than allowed (PAYLOAD_TOO_LARGE)."),
     415: _problem("The body is not multipart/form-data (UNSUPPORTED_MEDIA_TYPE)."),
     503: _problem("S3 or the database is unavailable (THIRD_PARTY_SERVICE_UNAVAILABLE)."),

@@ -57,7 +57,31 @@ def run_search(spec: SearchSpec, params: Mapping[str, Any], caller: Caller) -> l
     outputs = [output.column for output in spec.outputs]
     visible = runtime.access.readable_search_columns(caller.identity, spec.name, outputs)
     with runtime.read_connection() as connection:
-        return execute_search(connection, spec, params, frozenset(visible))
+        result = execute_search(connection, spec, params, frozenset(visible))
+    root_process = caller.headers.root_business_process_instance_id
+    if root_process and not caller.identity.anonymous:  # anonymous callers are no business process
+        _copy_files_to_process(spec, result, caller, root_process)
+    return result
+
+
+_FILE_KINDS = (OutputKind.FILE, OutputKind.FILE_ARRAY)
+
+
+def _copy_files_to_process(
+    spec: SearchSpec, result: list[Row] | dict[str, Any], caller: Caller, root_process: str
+) -> None:
+    """With ``X-Source-Root-Business-Process-Instance-Id``, as on an entity read: every file the
+    response holds is copied to ``process/<root>/<id>`` in staging, where business processes read it
+    (the reference platform does so for search responses too). The file service copies each file
+    once, however many rows and columns hold it."""
+    rows = result if isinstance(result, list) else result["content"]
+    values = {
+        output.column: [row[output.name] for row in rows if row.get(output.name) is not None]
+        for output in spec.outputs
+        if output.kind in _FILE_KINDS and any(output.name in row for row in rows)
+    }
+    if any(values.values()):
+        caller.runtime.files.copy_to_process(None, spec.name, None, values, root_process)
 
 
 def execute_search(

@@ -9,13 +9,23 @@ import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote_plus, unquote_plus
 
 import httpx
 import pytest
 
-from registry_api.embedded import EmbeddedPostgres
+from registry_api.deploy import GeneratedRegistry
+from registry_api.embedded import EmbeddedPostgres, EmbeddedS3
+from registry_api.settings import Profile
 from tests.conftest import created_database
-from tests.served_registry import PROCESS_HEADER, USER_EXAMPLE, ServedRegistry
+from tests.served_registry import (
+    PROCESS_HEADER,
+    USER_EXAMPLE,
+    ServedRegistry,
+    TestRealms,
+    s3_settings,
+    served_registry,
+)
 
 PHOTO = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 SCAN = b"%PDF-1.7\n scanned passport \n%%EOF\n"
@@ -217,3 +227,183 @@ def test_platform_tables_before_the_bindings_changeset_are_carried_over(
         finally:
             engine.dispose()
     assert [tuple(b) for b in bindings] == [("0b9c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d", "user", "e1", "photo")]
+
+
+def test_search_responses_copy_their_files_to_the_process_area(user_api: ServedRegistry) -> None:
+    """As entity reads do (and the reference does for every response): with the process header, each
+    file a search returns is put at process/<root>/<id> in staging; without it, nothing is copied."""
+    staging = user_api.staging_bucket
+    with user_api.client("officer") as officer:
+        registry = Registry(user_api, officer)
+        photo = registry.upload(PHOTO, "search.png")
+        scan = registry.upload(SCAN, "search.pdf")
+        registry.create_user({"name": "Searched One", "photo": photo, "documents": [scan]})
+        registry.create_user({"name": "Searched Two", "documents": [scan, photo]})
+        registry.create_user({"name": "Other"})
+        for key in user_api.keys(staging):
+            user_api.s3_client.delete_object(Bucket=staging, Key=key)
+
+        plain = officer.get("/search/user-search-by-name", params={"name": "Searched"})
+        assert plain.status_code == 200 and len(plain.json()["content"]) == 2
+        assert user_api.keys(staging) == []
+
+        root = {PROCESS_HEADER: "proc-search-1"}
+        by_get = officer.get("/search/user-search-by-name", params={"name": "Searched"}, headers=root)
+        assert by_get.status_code == 200 and by_get.json() == plain.json()
+        assert user_api.keys(staging) == sorted(f"process/proc-search-1/{f['id']}" for f in (photo, scan))
+        copy = user_api.s3_client.get_object(Bucket=staging, Key=f"process/proc-search-1/{scan['id']}")
+        assert copy["Body"].read() == SCAN
+
+        other_root = {PROCESS_HEADER: "proc-search-2"}
+        by_post = officer.post(
+            "/search/user-search-by-name", json={"name": "Searched One"}, headers=other_root
+        )
+        assert by_post.status_code == 200
+        assert sorted(k for k in user_api.keys(staging) if "proc-search-2" in k) == sorted(
+            f"process/proc-search-2/{f['id']}" for f in (photo, scan)
+        )
+
+        # A file whose registry object is gone: the reference's 400 FILE_NOT_FOUND with the field.
+        user_api.s3_client.delete_object(Bucket=user_api.registry_bucket, Key=photo["id"])
+        broken = officer.get("/search/user-search-by-name", params={"name": "Searched"}, headers=root)
+        assert broken.status_code == 400 and broken.json()["code"] == "FILE_NOT_FOUND"
+        assert broken.json()["details"] == ["photo", "documents"]
+
+
+def test_anonymous_public_searches_copy_nothing(
+    user_api: ServedRegistry,
+    generated_user: GeneratedRegistry,
+    database_url: str,
+    s3: EmbeddedS3,
+    realms: TestRealms,
+    tmp_path: Path,
+) -> None:
+    """The public profile's callers are anonymous, never a business process: the header is ignored
+    (else anyone could make the service write into any process area)."""
+    with user_api.client("officer") as officer:
+        photo = Registry(user_api, officer).upload(PHOTO, "public.png")
+        Registry(user_api, officer).create_user({"name": "Public", "photo": photo})
+    for key in user_api.keys(user_api.staging_bucket):
+        user_api.s3_client.delete_object(Bucket=user_api.staging_bucket, Key=key)
+    shared = s3_settings(s3) | {
+        "registry_bucket": user_api.registry_bucket,
+        "staging_bucket": user_api.staging_bucket,
+    }
+    with (
+        served_registry(
+            generated_user,
+            database_url,
+            s3,
+            realms,
+            tmp_path / "pub",
+            profile=Profile.PUBLIC,
+            buckets=shared,
+        ) as public,
+        public.client(source_headers=False) as anonymous,
+    ):
+        found = anonymous.get(
+            "/user-public-photo", params={"name": "Public"}, headers={PROCESS_HEADER: "p-1"}
+        )
+        assert found.status_code == 200 and found.json()[0]["photo"] == photo
+        assert anonymous.get(file_url(found.json()[0]["userId"], "photo", photo)).content == PHOTO
+    assert user_api.keys(user_api.staging_bucket) == []
+
+
+def metadata_of(served: ServedRegistry, bucket: str, key: str) -> dict[str, str]:
+    """An object's user metadata, names lowercased (S3 keeps x-amz-meta-* names case-insensitive)."""
+    answer = served.s3_client.head_object(Bucket=bucket, Key=key)
+    return {name.lower(): value for name, value in answer["Metadata"].items()}
+
+
+def test_uploads_carry_the_reference_object_metadata(user_api: ServedRegistry) -> None:
+    """What the reference's forms read from x-amz-meta-*: id, checksum, filename (URL-encoded UTF-8,
+    as Java's URLEncoder writes it), fieldName, formKey; kept by the copies into the registry and back
+    to a process area."""
+    name = "Довідка + скан 100%.pdf"
+    root = {PROCESS_HEADER: "proc-meta-1"}
+    with user_api.client("officer") as officer:
+        uploaded = officer.post(
+            "/files",
+            params={"fieldName": "scanFile", "formKey": "add-user-bp-upload"},
+            files={"file": (name, SCAN, "application/octet-stream")},
+            headers=root,
+        )
+        assert uploaded.status_code == 201, uploaded.text
+        file_id = uploaded.json()["id"]
+        expected = {
+            "id": file_id,
+            "checksum": hashlib.sha256(SCAN).hexdigest(),
+            "filename": quote_plus(name),
+            "fieldname": "scanFile",
+            "formkey": "add-user-bp-upload",
+        }
+        staged = metadata_of(user_api, user_api.staging_bucket, f"process/proc-meta-1/{file_id}")
+        assert staged == expected
+        assert unquote_plus(staged["filename"]) == name
+
+        user_id = Registry(user_api, officer).create_user(
+            {"name": "Meta", "documents": [{"id": file_id, "checksum": expected["checksum"]}]}, **root
+        )
+        assert metadata_of(user_api, user_api.registry_bucket, file_id) == expected
+        assert officer.get(f"/user/{user_id}", headers={PROCESS_HEADER: "proc-meta-2"}).status_code == 200
+        assert metadata_of(user_api, user_api.staging_bucket, f"process/proc-meta-2/{file_id}") == expected
+
+        plain = officer.post("/files", files={"file": ("plain.txt", b"no form")})
+        assert metadata_of(user_api, user_api.staging_bucket, f"uploads/{plain.json()['id']}") == {
+            "id": plain.json()["id"],
+            "checksum": hashlib.sha256(b"no form").hexdigest(),
+            "filename": "plain.txt",
+        }
+        bad = officer.post("/files", params={"formKey": "x\r\ny"}, files={"file": ("a.txt", b"a")})
+        assert bad.status_code == 422 and bad.json()["details"]["errors"][0]["field"] == "formKey"
+
+
+def test_a_business_process_file_name_is_decoded_as_the_reference_encodes_it(
+    user_api: ServedRegistry,
+) -> None:
+    """Java's URLEncoder writes a space as '+': an adopted file's name reads as the modeller wrote it."""
+    file_id = "2b9c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d"
+    user_api.s3_client.put_object(
+        Bucket=user_api.staging_bucket,
+        Key=f"process/proc-meta-3/{file_id}",
+        Body=SCAN,
+        Metadata={"id": file_id, "filename": quote_plus("Витяг з реєстру.pdf"), "fieldName": "f"},
+    )
+    ref = {"id": file_id, "checksum": hashlib.sha256(SCAN).hexdigest()}
+    with user_api.client("officer") as officer:
+        user_id = Registry(user_api, officer).create_user(
+            {"name": "Adopted", "photo": ref}, **{PROCESS_HEADER: "proc-meta-3"}
+        )
+        as_json = officer.get(file_url(user_id, "photo", ref), headers={"Accept": "application/json"})
+    assert as_json.json()["filename"] == "Витяг з реєстру.pdf"
+
+
+def test_a_file_of_several_parts_streams_with_its_metadata(
+    generated_user: GeneratedRegistry, database_url: str, s3: EmbeddedS3, realms: TestRealms, tmp_path: Path
+) -> None:
+    """Beyond one S3 part (8 MiB) the upload streams in parts; the metadata known up front is set with
+    the first part, the checksum by a metadata update after the last (stores that ignore a copy's
+    metadata directive, like the nanio of these tests, keep the first)."""
+    content = (bytes(range(256)) * 4096) * 9 + b"tail"  # 9 MiB and 4 bytes
+    files = {"max_upload_bytes": 12 * 1024 * 1024}
+    with (
+        served_registry(generated_user, database_url, s3, realms, tmp_path, files=files) as served,
+        served.client("officer") as officer,
+    ):
+        uploaded = officer.post(
+            "/files",
+            params={"fieldName": "bigScan", "formKey": "big-form"},
+            files={"file": ("велика.bin", content, "application/octet-stream")},
+        )
+        assert uploaded.status_code == 201, uploaded.text
+        file_id = uploaded.json()["id"]
+        assert uploaded.json()["checksum"] == hashlib.sha256(content).hexdigest()
+        metadata = metadata_of(served, served.staging_bucket, f"uploads/{file_id}")
+        assert {k: metadata[k] for k in ("id", "filename", "fieldname", "formkey")} == {
+            "id": file_id,
+            "filename": quote_plus("велика.bin"),
+            "fieldname": "bigScan",
+            "formkey": "big-form",
+        }
+        stored = served.s3_client.get_object(Bucket=served.staging_bucket, Key=f"uploads/{file_id}")
+        assert stored["Body"].read() == content
