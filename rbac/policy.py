@@ -34,6 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from rbac.rows import ROWS_FILE, rows_json
 from schemas.regulation import IS_AUTHENTICATED, Location, Regulation, ScTable, SearchCondition
 
 MODEL_FILE = "model.conf"
@@ -313,14 +314,16 @@ def build_policy(regulation: Regulation) -> PolicyDocument:
 
 
 def write_policy_files(regulation: Regulation, directory: Path) -> list[Path]:
-    """Write ``model.conf``, ``policy.csv`` and ``access-model.json`` into ``directory`` (created if
-    missing). Byte-identical output for the same regulation."""
+    """Write ``model.conf``, ``policy.csv``, ``access-model.json`` and the row-level security rules
+    (``row-security.json``, ``rbac/rows.py``) into ``directory`` (created if missing). Byte-identical
+    output for the same regulation."""
     document = build_policy(regulation)
     directory.mkdir(parents=True, exist_ok=True)
     contents = {
         MODEL_FILE: MODEL_CONF,
         POLICY_FILE: document.policy_csv(regulation.name),
         ACCESS_MODEL_FILE: document.access_model_json(regulation.name),
+        ROWS_FILE: rows_json(regulation),
     }
     written: list[Path] = []
     for name, text in contents.items():

@@ -26,6 +26,7 @@ from rbac.enforcer import CasbinAccessPolicy, PolicyLoadError
 from rbac.keycloak import KeycloakAuthenticator
 from rbac.keys import Realm, RealmKeys, realm
 from rbac.policy import ACCESS_MODEL_FILE, MODEL_FILE, POLICY_FILE, PolicyError, read_route_facts
+from rbac.rows import ROWS_FILE, RowSecurity, RowSecurityError
 from rbac.token_cache import VerifiedTokens
 from registry_api.access import AnonymousAuthenticator, Authenticator
 from registry_api.files import FileService
@@ -105,7 +106,7 @@ def load_generated(directory: Path) -> GeneratedRegistry:
         raise DeployError(f"{directory} does not hold exactly one generated package (found {len(packages)})")
     missing = [
         name
-        for name in (MODEL_FILE, POLICY_FILE, ACCESS_MODEL_FILE)
+        for name in (MODEL_FILE, POLICY_FILE, ACCESS_MODEL_FILE, ROWS_FILE)
         if not (directory / RBAC_DIR / name).is_file()
     ]
     if missing:
@@ -218,7 +219,7 @@ def build_security(
     what the regulation does not allow or the policy or realm settings cannot be used."""
     try:
         return _security(settings, registry, dev_auth=dev_auth, authenticator=authenticator)
-    except (PublicApiError, PolicyLoadError, PolicyError) as error:
+    except (PublicApiError, PolicyLoadError, PolicyError, RowSecurityError) as error:
         raise DeployError(str(error).replace("\n", "; ")) from None
     except (OSError, ValueError) as error:  # an unreadable key-set file, bad token algorithms, ...
         raise DeployError(f"the identity settings cannot be used: {error}") from None
@@ -236,6 +237,7 @@ def _security(
     facts = read_route_facts(registry.rbac_dir)
     published = public_api_of(settings, registry) if profile is Profile.PUBLIC else None
     plan = plan_for(profile.value, facts.exposures, facts.sc_file_columns, published)
+    rows = RowSecurity.from_directory(registry.rbac_dir)
     if profile is Profile.PUBLIC:
         access = CasbinAccessPolicy.from_directory(
             registry.rbac_dir,
@@ -243,11 +245,11 @@ def _security(
             anonymous_file=plan.serves_file,
             realms=settings.auth.realm_names(),
         )
-        return Security(authenticator or AnonymousAuthenticator(), access, plan)
+        return Security(authenticator or AnonymousAuthenticator(), access, plan, rows)
     access = CasbinAccessPolicy.from_directory(registry.rbac_dir, realms=settings.auth.realm_names())
     if authenticator is None:
         authenticator = keycloak_authenticator(profile, settings, dev_auth=dev_auth)
-    return Security(authenticator, access, plan)
+    return Security(authenticator, access, plan, rows)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from sqlalchemy.sql.elements import BindParameter
 
 from registry_api.errors import ApiError, ErrorCode
 from registry_api.headers import SourceHeaders
+from registry_api.rows import row_condition, write_denied
 from registry_api.runtime import Caller
 from registry_api.types import FileArrayType, FileType
 from schemas.naming import to_camel
@@ -84,8 +85,12 @@ def read(spec: EntitySpec, entity_id: Any, caller: Caller) -> dict[str, Any]:
     """``GET /{entity}/{id}``: the row with camelCase keys, narrowed to the columns the caller may read.
     With the business-process header, the entity's files are copied to the process's staging area."""
     runtime = caller.runtime
+    statement = spec.read_statement
+    row_filter = runtime.rows.read_filter(caller.identity, spec.name)
+    if row_filter is not None:  # a row the caller may not see is not found (ext:rls)
+        statement = statement.where(row_condition(row_filter, spec.table.c.__getitem__))
     with runtime.read_connection() as connection:
-        row = connection.execute(spec.read_statement, {"entity_id": entity_id}).first()
+        row = connection.execute(statement, {"entity_id": entity_id}).first()
         if row is None:
             raise not_found(spec, entity_id)
         values = row._asdict()
@@ -116,6 +121,7 @@ def create(spec: EntitySpec, body: BaseModel, caller: Caller) -> dict[str, str]:
         _attach_files(connection, spec, entity_id, values, caller, created=True)
         values.update(_stamps(spec, caller, created=True))
         row = connection.execute(insert(spec.table).values(values).returning(*spec.table.columns)).one()
+        _guard_write(spec, caller, row._asdict())
         _record_history(connection, spec, row._asdict(), "I", caller)
     return {"id": str(row._mapping[spec.primary_key])}
 
@@ -141,6 +147,7 @@ def remove(spec: EntitySpec, entity_id: Any, caller: Caller) -> None:
         row = connection.execute(statement).first()
         if row is None:
             raise not_found(spec, entity_id)
+        _guard_write(spec, caller, row._asdict())
         if spec.file_columns:
             caller.runtime.files.unbind_entity(connection, spec.name, entity_id)
         _record_history(connection, spec, row._asdict(), "D", caller)
@@ -154,13 +161,15 @@ def _column_values(spec: EntitySpec, body: BaseModel, *, only_sent: bool) -> dic
 
 def _update(spec: EntitySpec, entity_id: Any, values: dict[str, Any], caller: Caller) -> None:
     with _write_transaction(spec, caller) as connection:
-        exists = connection.execute(select(spec.key).where(spec.key == entity_id).with_for_update()).first()
+        exists = connection.execute(select(spec.table).where(spec.key == entity_id).with_for_update()).first()
         if exists is None:
             raise not_found(spec, entity_id)
+        _guard_write(spec, caller, exists._asdict())  # the row as it is ...
         _attach_files(connection, spec, entity_id, values, caller, created=False)
         values.update(_stamps(spec, caller, created=False))
         statement = update(spec.table).where(spec.key == entity_id).values(values)
         row = connection.execute(statement.returning(*spec.table.columns)).one()
+        _guard_write(spec, caller, row._asdict())  # ... and as it would become
         _record_history(connection, spec, row._asdict(), "U", caller)
 
 
@@ -192,6 +201,13 @@ def _attach_files(
         files.attach(connection, spec.name, entity_id, referenced, root)
     else:
         files.rebind(connection, spec.name, entity_id, referenced, root)
+
+
+def _guard_write(spec: EntitySpec, caller: Caller, row: Mapping[str, Any]) -> None:
+    """Write rules (ext:rls): the row must be the caller's; raising rolls the transaction back."""
+    row_filter = caller.runtime.rows.write_filter(caller.identity, spec.name)
+    if row_filter is not None and not row_filter.matches(row):
+        raise write_denied(spec.name)
 
 
 def _stamps(spec: EntitySpec, caller: Caller, *, created: bool) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine
 
+from rbac.rows import RowSecurity
 from registry_api.access import AccessPolicy, Authenticator, Identity
 from registry_api.files.links import LinkService
 from registry_api.files.service import FileService
@@ -23,6 +24,7 @@ class Security:
     authenticator: Authenticator
     access: AccessPolicy
     plan: RoutePlan
+    rows: RowSecurity  # row-level security (ext:rls)
 
 
 @dataclass
@@ -41,6 +43,10 @@ class Runtime:
     @property
     def plan(self) -> RoutePlan:
         return self.security.plan
+
+    @property
+    def rows(self) -> RowSecurity:
+        return self.security.rows
 
     def read_connection(self) -> Connection:
         """A connection for a single read: autocommit, so no BEGIN/ROLLBACK round trips around it."""

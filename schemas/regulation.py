@@ -483,6 +483,26 @@ class CompositeEntity:
     location: Location | None = None
 
 
+class RlsKind(StrEnum):
+    READ = "read"  # ``ext:addReadRule``: which rows a caller sees
+    WRITE = "write"  # ``ext:addWriteRule``: which rows a caller may create, change or delete
+
+
+@dataclass(frozen=True, slots=True)
+class RlsRule:
+    """A row-level security rule (``ext:rls``): rows of ``check_table`` are the caller's when their
+    ``check_column`` starts with one of the values of the token claim ``jwt_attribute``.
+    ``check_table`` is a table, or (read rules, the reference's form) a search condition's view
+    ``<sc>_v`` with ``check_column`` one of its columns."""
+
+    name: str
+    kind: RlsKind
+    jwt_attribute: str
+    check_table: str
+    check_column: str
+    location: Location | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Many2Many:
     main_table: str
@@ -595,6 +615,7 @@ class Regulation:
     read_parameters: tuple[TableReadParameters, ...] = ()
     composite_entities: tuple[CompositeEntity, ...] = ()
     many2many: tuple[Many2Many, ...] = ()
+    rls_rules: tuple[RlsRule, ...] = ()  # after every ext:rls add/remove, in declaration order
     changesets: tuple[ChangeSet, ...] = ()
     # top-level ``<property name value>`` of the changelogs, for ``${name}`` substitution by the migrator
     properties: tuple[tuple[str, str], ...] = ()
@@ -617,6 +638,10 @@ class Regulation:
 
     def search_condition(self, name: str) -> SearchCondition | None:
         return self._scs_by_name.get(name)
+
+    def rls_rules_on(self, check_table: str, kind: RlsKind) -> tuple[RlsRule, ...]:
+        """The rules of ``kind`` that name ``check_table`` (a table or a ``<sc>_v`` view)."""
+        return tuple(r for r in self.rls_rules if r.check_table == check_table and r.kind is kind)
 
     def exposure(self, search_condition: str) -> Exposure:
         """The exposure of a search condition; not exposed at all when none was declared."""

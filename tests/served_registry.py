@@ -36,7 +36,8 @@ from rbac.keys import realm
 from registry_api.deploy import GeneratedRegistry, load_generated
 from registry_api.embedded import EmbeddedS3, free_port
 from registry_api.files.catalogue import ddm_files
-from registry_api.settings import Profile, Settings, load_settings
+from registry_api.settings import AuthSettings, Profile, Settings, load_settings
+from schemas.realms import RealmKind
 from schemas.regulation import IS_AUTHENTICATED, Regulation
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -89,12 +90,21 @@ def generate_registry(
     return load_generated(out_dir)
 
 
-def realms_of_roles(regulation: Regulation) -> dict[str, str]:
-    """Role → the realm its ``ext:role`` elements name (roles without a realm: the officer portal)."""
+def realms_of_roles(regulation: Regulation, auth: AuthSettings | None = None) -> dict[str, str]:
+    """Role → the deployment's name of the realm its ``ext:role`` elements name (``realm="officer"``
+    → ``officer-portal``; roles without a realm: the officer portal)."""
+    auth = auth or AuthSettings()
+    names = auth.realm_names()
+    deployed = {
+        RealmKind.OFFICER: auth.officer_realm,
+        RealmKind.CITIZEN: auth.citizen_realm,
+        RealmKind.EXTERNAL_SYSTEM: auth.external_system_realm,
+    }
     found: dict[str, str] = {}
     for grants in regulation.rbac:
         if grants.role != IS_AUTHENTICATED:
-            found.setdefault(grants.role, grants.realm or "officer-portal")
+            kind = names.get(grants.realm or "", RealmKind.OFFICER)
+            found.setdefault(grants.role, deployed[kind])
     return found
 
 
@@ -153,12 +163,20 @@ class ServedRegistry:
     def staging_bucket(self) -> str:
         return self.settings.s3.staging_bucket
 
-    def token(self, *roles: str, realm_name: str | None = None, subject: str | None = None) -> str:
-        """A token of ``roles`` (realm: the first role's in the regulation, unless given)."""
+    def token(
+        self,
+        *roles: str,
+        realm_name: str | None = None,
+        subject: str | None = None,
+        claims: Mapping[str, Any] | None = None,
+    ) -> str:
+        """A token of ``roles`` (realm: the first role's in the regulation, unless given), with extra
+        ``claims`` (e.g. the ones row-level security reads)."""
         chosen = realm_name or (
             self.role_realms.get(roles[0], "officer-portal") if roles else "officer-portal"
         )
-        return self.realms.token(chosen, roles, subject=subject or f"test-{roles[0] if roles else 'nobody'}")
+        subject = subject or f"test-{roles[0] if roles else 'nobody'}"
+        return self.realms.token(chosen, roles, subject=subject, **dict(claims or {}))
 
     def client(
         self,
@@ -167,12 +185,13 @@ class ServedRegistry:
         subject: str | None = None,
         headers: Mapping[str, str] | None = None,
         source_headers: bool = True,
+        claims: Mapping[str, Any] | None = None,
     ) -> httpx.Client:
         """An HTTP client calling as ``roles`` (anonymous with none), with the ``X-Source-*`` headers
         every write needs unless ``source_headers`` is false."""
         sent: dict[str, str] = dict(WRITE_HEADERS) if source_headers else {}
         if roles or realm_name:
-            sent["X-Access-Token"] = self.token(*roles, realm_name=realm_name, subject=subject)
+            sent["X-Access-Token"] = self.token(*roles, realm_name=realm_name, subject=subject, claims=claims)
         sent.update(headers or {})
         return httpx.Client(base_url=self.url + self.settings.api_root, headers=sent, timeout=30)
 
@@ -247,7 +266,7 @@ def served_registry(
         }
     )
     app = prepare_app(registry, configured)
-    role_realms = realms_of_roles(read_regulation(registry.regulation_dir))
+    role_realms = realms_of_roles(read_regulation(registry.regulation_dir), configured.auth)
     engine = create_engine(database_url, poolclass=NullPool)
     try:
         with LoopbackServer(app, configured) as server:

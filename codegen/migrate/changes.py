@@ -43,6 +43,7 @@ API_ONLY_TAGS = frozenset(
         "tableReadParameters",
         "createCompositeEntity",
         "alterTableApi",
+        "rls",
     }
 )
 
@@ -61,7 +62,6 @@ PLATFORM_ONLY_TAGS = frozenset(
         "referenceTable",
         "undistributeTable",
         "truncateLocalDataAfterDistributingTable",
-        "rls",
         "createAsyncLoad",
         "deleteAsyncLoad",
     }
@@ -85,7 +85,7 @@ def build_change(change: Change, env: BuildEnv) -> list[str]:
     if name in PLATFORM_ONLY_TAGS and change.tag.startswith("ext:"):
         env.notices.append(
             f"NOTICE: {change.tag} at {change.location} needs the reference platform "
-            "(replica/Citus/analytics/RLS/async load); not applicable on plain PostgreSQL, "
+            "(replica/Citus/analytics/async load); not applicable on plain PostgreSQL, "
             "recorded as executed"
         )
         return []

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from codegen.reader import declarations, search
+from codegen.reader import declarations, rls, search
 from codegen.reader.checksum import changes_checksum
 from codegen.reader.common import Site, parse_bool
 from codegen.reader.loader import RawChangeSet, and_contexts
@@ -41,6 +41,7 @@ HANDLERS: dict[str, Handler] = {
     "ext:tableReadParameters": declarations.table_read_parameters,
     "ext:createCompositeEntity": declarations.create_composite_entity,
     "ext:createMany2Many": declarations.create_many_to_many,
+    "ext:rls": _void(rls.rls),
 }
 
 SEARCH_CONDITION_TAGS = frozenset(
@@ -108,7 +109,6 @@ DATABASE_ONLY_TAGS = frozenset(
         "ext:truncateLocalDataAfterDistributingTable",
         "ext:createAsyncLoad",
         "ext:deleteAsyncLoad",
-        "ext:rls",
     ]
 )
 

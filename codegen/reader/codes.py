@@ -107,6 +107,18 @@ CODES: dict[str, CodeInfo] = {
     "READER_INTERNAL_ERROR": CodeInfo(
         E, "the reader itself failed on a changeSet (a bug); the changeSet is skipped"
     ),
+    "RLS_UNKNOWN_TARGET": CodeInfo(
+        E, "an ext:rls rule names neither a table nor (read rules) a search condition's view"
+    ),
+    "RLS_UNKNOWN_COLUMN": CodeInfo(E, "an ext:rls rule's checkColumn is not a column of its checkTable"),
+    "RLS_RULE_REDEFINED": CodeInfo(W, "an ext:rls rule is added again under a name in use; it replaces it"),
+    "UNKNOWN_RLS_RULE": CodeInfo(W, "ext:removeReadRule/removeWriteRule names a rule that does not exist"),
+    "RLS_SEVERAL_RULES": CodeInfo(
+        W, "a table has several read (or write) rules: all must hold here, the reference applies one"
+    ),
+    "RLS_SEARCH_UNFILTERABLE": CodeInfo(
+        W, "a search condition reads a table with read rules but cannot be filtered by them: it is denied"
+    ),
     "COMPOSITE_UNKNOWN_ENTITY": CodeInfo(
         W, "an ext:link names a nested entity the composite entity does not declare"
     ),

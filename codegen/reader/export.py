@@ -220,6 +220,16 @@ def regulation_json(regulation: Regulation) -> dict[str, Any]:
             }
             for m in regulation.many2many
         ],
+        "rlsRules": [
+            {
+                "name": r.name,
+                "kind": r.kind.value,
+                "jwtAttribute": r.jwt_attribute,
+                "checkTable": r.check_table,
+                "checkColumn": r.check_column,
+            }
+            for r in regulation.rls_rules
+        ],
         "changesets": [
             {
                 "id": c.id,

@@ -5,14 +5,16 @@ It never raises for bad input: every problem becomes a ``Diagnostic`` and readin
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from codegen.reader.apply import apply_changeset
 from codegen.reader.checks import check_final_tables
 from codegen.reader.loader import Loader
+from codegen.reader.rls import check_final_rules, search_diagnostics
 from codegen.reader.state import ReaderState
 from schemas.realms import REFERENCE_REALM_NAMES, RealmKind
-from schemas.regulation import ChangeSet, Location, Regulation
+from schemas.regulation import ChangeSet, Diagnostic, Location, Regulation
 
 MAIN_CHANGELOG = Path("data-model") / "main-liquibase.xml"
 
@@ -67,13 +69,11 @@ def read_regulation(path: str | Path, *, realms: Mapping[str, RealmKind] | None 
             Location(loader.result.files[0] if loader.result.files else main.name, 1),
         )
     check_final_tables(state)
+    check_final_rules(state)
     order = {file: index for index, file in enumerate(loader.result.files)}
-    diagnostics = sorted(
-        state.diagnostics.items,
-        key=lambda d: (order.get(d.location.file, len(order)), d.location.line),
-    )
+    diagnostics = _in_order(tuple(state.diagnostics.items), order)
 
-    return Regulation(
+    regulation = Regulation(
         root=str(loader.root),
         name=name,
         tables=tuple(t.freeze() for t in state.tables.values()),
@@ -87,7 +87,17 @@ def read_regulation(path: str | Path, *, realms: Mapping[str, RealmKind] | None 
         read_parameters=tuple(state.read_parameters.values()),
         composite_entities=tuple(state.composite_entities.values()),
         many2many=tuple(state.many2many.values()),
+        rls_rules=tuple(state.rls_rules.values()),
         changesets=tuple(changesets),
         properties=tuple(loader.result.properties),
         diagnostics=tuple(diagnostics),
     )
+    if regulation.rls_rules:
+        found = search_diagnostics(regulation)
+        if found:
+            return replace(regulation, diagnostics=_in_order((*diagnostics, *found), order))
+    return regulation
+
+
+def _in_order(diagnostics: tuple[Diagnostic, ...], order: dict[str, int]) -> tuple[Diagnostic, ...]:
+    return tuple(sorted(diagnostics, key=lambda d: (order.get(d.location.file, len(order)), d.location.line)))

@@ -23,6 +23,8 @@ from schemas.regulation import (
     Location,
     Many2Many,
     PartialUpdate,
+    RlsKind,
+    RlsRule,
     RoleGrants,
     SearchCondition,
     Severity,
@@ -121,6 +123,7 @@ class ReaderState:
     read_parameters: dict[str, TableReadParameters] = field(default_factory=dict)
     composite_entities: dict[str, CompositeEntity] = field(default_factory=dict)
     many2many: dict[str, Many2Many] = field(default_factory=dict)
+    rls_rules: dict[tuple[RlsKind, str], RlsRule] = field(default_factory=dict)
     # realm names ``ext:role realm`` may use (the reference's, plus the deployment's when known)
     realms: Mapping[str, RealmKind] = field(default_factory=lambda: REFERENCE_REALM_NAMES)
 

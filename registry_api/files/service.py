@@ -11,7 +11,7 @@ import logging
 import threading
 import uuid
 import warnings
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -40,8 +40,10 @@ from sqlalchemy.exc import (
     SAWarning,
     StatementError,
 )
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import NullType
 
+from rbac.rows import RowFilter
 from registry_api.access import Identity
 from registry_api.database_errors import is_unreachable
 from registry_api.errors import ApiError, ErrorCode
@@ -55,6 +57,7 @@ from registry_api.files.metadata import FormContext, object_metadata
 from registry_api.files.names import content_disposition, new_short_name, sanitize_filename
 from registry_api.files.sniffing import SNIFF_BYTES, detect_file_type
 from registry_api.files.upload import MultipartFileReader, PayloadTooLargeError, PrefixedReader, boundary_of
+from registry_api.rows import row_condition
 from registry_api.settings import Settings
 from registry_api.storage import SINGLE_PUT_BYTES, ObjectNotFoundError, Storage
 from schemas.naming import to_camel
@@ -456,17 +459,22 @@ class FileService:
         entity_id: Any,
         file_id: str,
         query: DownloadQuery,
+        rows: RowFilter | None = None,
     ) -> DownloadAnswer:
         """``GET|HEAD /files/{entity}/{entityId}/{field}/{fileId}``: the file as raw bytes or as
         Base64 JSON (``Accept: application/json``), with validators and single byte ranges; 404
         unless the entity exists and ``column`` holds that file. ``table`` is the entity's Table, or
-        its name (its key is then read once from the database)."""
-        return self.respond(self.bound_entry(table, column, entity_id, file_id), query)
+        its name (its key is then read once from the database). ``rows``: the entity rows the caller
+        may see (row-level security); a file of another row is not found."""
+        return self.respond(self.bound_entry(table, column, entity_id, file_id, rows), query)
 
-    def bound_entry(self, table: Table | str, column: str, entity_id: Any, file_id: str) -> CatalogueEntry:
-        """The catalogue entry of ``file_id`` if the entity exists and ``column`` holds that file
-        (404 otherwise; 500 FILE_WAS_CHANGED when the entity's checksum is not the catalogue's)."""
-        return self._bound_entry(table, column, _entity_key(entity_id), file_id)
+    def bound_entry(
+        self, table: Table | str, column: str, entity_id: Any, file_id: str, rows: RowFilter | None = None
+    ) -> CatalogueEntry:
+        """The catalogue entry of ``file_id`` if the entity exists (and is one of ``rows``) and ``column``
+        holds that file (404 otherwise; 500 FILE_WAS_CHANGED when the entity's checksum is not the
+        catalogue's)."""
+        return self._bound_entry(table, column, _entity_key(entity_id), file_id, rows)
 
     def respond(self, entry: CatalogueEntry, query: DownloadQuery) -> DownloadAnswer:
         """The content answer for a file :meth:`bound_entry` found (signed links check their own
@@ -492,6 +500,7 @@ class FileService:
         entity_id: Any,
         file_id: str,
         expires_in_s: int | None,
+        rows: RowFilter | None = None,
     ) -> PresignedLink:
         files = self.settings.files
         expires = files.presign_default_expiry_s if expires_in_s is None else expires_in_s
@@ -501,7 +510,7 @@ class FileService:
                 f"expiresIn must be between 1 and {files.presign_max_expiry_s} seconds",
                 details={"errors": [{"field": "expiresIn", "message": "out of range"}]},
             )
-        entry = self._bound_entry(table, column, _entity_key(entity_id), file_id)
+        entry = self._bound_entry(table, column, _entity_key(entity_id), file_id, rows)
         url = self.storage.presign_get(
             self.storage.registry_bucket,
             registry_key(entry.id),
@@ -514,7 +523,12 @@ class FileService:
         )
 
     def _bound_entry(
-        self, table_or_name: Table | str, column: str, entity_id: str, file_id: str
+        self,
+        table_or_name: Table | str,
+        column: str,
+        entity_id: str,
+        file_id: str,
+        rows: RowFilter | None = None,
     ) -> CatalogueEntry:
         """The catalogue entry of ``file_id`` if the entity exists, ``column`` holds that file and the
         file is bound there (attached through the service, not written into the row by other means)."""
@@ -530,11 +544,12 @@ class FileService:
         key = primary_key[0]
         try:
             with _database_errors(), self.engine.connect() as connection:
-                value = connection.execute(
-                    select(func.to_jsonb(table.c[column])).where(
-                        key == cast(literal(entity_id, Text), key.type)
-                    )
-                ).first()
+                held_by = select(func.to_jsonb(table.c[column])).where(
+                    key == cast(literal(entity_id, Text), key.type)
+                )
+                if rows is not None:
+                    held_by = held_by.where(row_condition(rows, _column_of(table)))
+                value = connection.execute(held_by).first()
                 row = connection.execute(
                     select(ddm_files)
                     .join(ddm_file_bindings, ddm_file_bindings.c.file_id == ddm_files.c.id)
@@ -631,6 +646,17 @@ def _reflect_entity_table(engine: Engine, name: str) -> Table | None:
             for c in columns
         ),
     )
+
+
+def _column_of(table: Table) -> Callable[[str], ColumnElement[Any]]:
+    """Columns by name, for row filters (a reflected table knows every column, untyped)."""
+
+    def column(name: str) -> ColumnElement[Any]:
+        if name not in table.c:
+            raise ApiError(ErrorCode.RUNTIME_ERROR, "A row-level security column is missing")
+        return table.c[name]
+
+    return column
 
 
 def _entity_key(entity_id: Any) -> str:

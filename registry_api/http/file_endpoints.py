@@ -69,7 +69,8 @@ def content(request: Request, table: Table, column: str, entity_id: Any, file_id
     """``GET|HEAD /files/{entity}/{entityId}/{field}/{fileId}``: 403 without a read grant on the table
     or that column; 404 unless the entity exists and that field holds that file."""
     caller = file_access(request, table.name, column)
-    answer = caller.runtime.files.content(table, column, entity_id, file_id, download_query(request))
+    rows = caller.runtime.rows.read_filter(caller.identity, table.name)
+    answer = caller.runtime.files.content(table, column, entity_id, file_id, download_query(request), rows)
     return file_response(answer)
 
 
@@ -122,8 +123,9 @@ def files_router(plan: RoutePlan, file_columns: frozenset[tuple[str, str]] | Non
             place = next(readable, None)
             if place is None:
                 raise ApiError(ErrorCode.FORBIDDEN_OPERATION, "Reading this file is not allowed")
+            rows = runtime.rows.read_filter(caller.identity, place.entity)
             answer = runtime.files.content(
-                place.entity, place.field, place.entity_id, entry.id, download_query(request)
+                place.entity, place.field, place.entity_id, entry.id, download_query(request), rows
             )
             return file_response(answer)
 
@@ -162,7 +164,8 @@ def files_router(plan: RoutePlan, file_columns: frozenset[tuple[str, str]] | Non
             if not plan.serves_file(table, column):
                 raise ApiError(ErrorCode.NOT_FOUND, "No such file")
             caller = file_access(request, table, column)
-            link = caller.runtime.files.presigned_link(table, column, entity_id, file_id, expires_in)
+            rows = caller.runtime.rows.read_filter(caller.identity, table)
+            link = caller.runtime.files.presigned_link(table, column, entity_id, file_id, expires_in, rows)
             return JSONResponse(link.model_dump(mode="json", by_alias=True))
 
     if plan.signed_links:
@@ -194,12 +197,18 @@ def _add_link_management_routes(
 ) -> None:
     """Make, list and revoke the signed links of one file of one entity field: for whoever may read it."""
 
-    def readable(request: Request, entity: str, field: str) -> tuple[Caller, str, str]:
+    def readable(
+        request: Request, entity: str, field: str, entity_id: str, file_id: str
+    ) -> tuple[Caller, str, str]:
         table, column = from_path_segment(entity), from_path_segment(field)
         known = file_columns is None or (table, column) in file_columns
         if not known or not plan.serves_file(table, column):
             raise ApiError(ErrorCode.NOT_FOUND, "No such file")
-        return file_access(request, table, column), table, column
+        caller = file_access(request, table, column)
+        rows = caller.runtime.rows.read_filter(caller.identity, table)
+        if rows is not None:  # a row the caller may not see has no file to link (ext:rls): 404
+            caller.runtime.files.bound_entry(table, column, entity_id, file_id, rows)
+        return caller, table, column
 
     @router.post(
         f"{FILE_PATH}/links",
@@ -216,7 +225,7 @@ def _add_link_management_routes(
         request: Request,
         body: Annotated[SignedLinkRequest | None, Body()] = None,
     ) -> JSONResponse:
-        caller, table, column = readable(request, entity, field)
+        caller, table, column = readable(request, entity, field, entity_id, file_id)
         asked = body or SignedLinkRequest()
         link = caller.runtime.links.mint(
             table,
@@ -237,7 +246,7 @@ def _add_link_management_routes(
         summary="The signed links made for the file (without their tokens)",
     )
     def list_links(entity: str, entity_id: str, field: str, file_id: str, request: Request) -> JSONResponse:
-        caller, table, column = readable(request, entity, field)
+        caller, table, column = readable(request, entity, field, entity_id, file_id)
         links = caller.runtime.links.list(table, column, entity_id, file_id)
         return JSONResponse([link.model_dump(mode="json", by_alias=True) for link in links])
 
@@ -248,7 +257,7 @@ def _add_link_management_routes(
         summary="Revoke every signed link of the file",
     )
     def revoke_links(entity: str, entity_id: str, field: str, file_id: str, request: Request) -> JSONResponse:
-        caller, table, column = readable(request, entity, field)
+        caller, table, column = readable(request, entity, field, entity_id, file_id)
         revoked = caller.runtime.links.revoke_all(table, column, entity_id, file_id)
         return JSONResponse(RevokedLinks(revoked=revoked).model_dump(mode="json"))
 
@@ -262,6 +271,6 @@ def _add_link_management_routes(
     def revoke_link(
         entity: str, entity_id: str, field: str, file_id: str, link_id: str, request: Request
     ) -> Response:
-        caller, table, column = readable(request, entity, field)
+        caller, table, column = readable(request, entity, field, entity_id, file_id)
         caller.runtime.links.revoke(table, column, entity_id, file_id, link_id)
         return Response(status_code=204)

@@ -7,9 +7,11 @@ columns as ``{"id", "checksum"}`` (or lists of them).
 
 from __future__ import annotations
 
+import logging
 import math
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -19,6 +21,9 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import NamedFromClause
 
+from rbac.rows import RowFilter, SearchDeniedError
+from registry_api.errors import ApiError, ErrorCode
+from registry_api.rows import row_condition
 from registry_api.runtime import Caller
 from registry_api.search.params import SearchRequest, parse_request
 from registry_api.search.spec import (
@@ -49,15 +54,27 @@ _LIKE_ESCAPE = "\\"
 
 Row = dict[str, Any]
 
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RowScope:
+    """Row-level security of one search (``ext:rls``): the view rows the caller may see, and per
+    table the rows a ``fetchType="entity"`` output may nest."""
+
+    view: RowFilter | None = None
+    entities: Mapping[str, RowFilter] = field(default_factory=dict)
+
 
 def run_search(spec: SearchSpec, params: Mapping[str, Any], caller: Caller) -> list[Row] | dict[str, Any]:
     """Run ``spec`` for ``caller`` (whose right to run it was checked): only the outputs the caller may
-    read come back."""
+    read and the rows row-level security lets them see come back."""
     runtime = caller.runtime
     outputs = [output.column for output in spec.outputs]
     visible = runtime.access.readable_search_columns(caller.identity, spec.name, outputs)
+    scope = row_scope(spec, caller)
     with runtime.read_connection() as connection:
-        result = execute_search(connection, spec, params, frozenset(visible))
+        result = execute_search(connection, spec, params, frozenset(visible), scope)
     root_process = caller.headers.root_business_process_instance_id
     if root_process and not caller.identity.anonymous:  # anonymous callers are no business process
         _copy_files_to_process(spec, result, caller, root_process)
@@ -84,22 +101,48 @@ def _copy_files_to_process(
         caller.runtime.files.copy_to_process(None, spec.name, None, values, root_process)
 
 
+def row_scope(spec: SearchSpec, caller: Caller) -> RowScope:
+    """The caller's row filters for ``spec``; 403 for a search condition its rules cannot filter."""
+    rows, identity = caller.runtime.rows, caller.identity
+    try:
+        view = rows.search_filter(identity, spec.name)
+    except SearchDeniedError as denied:
+        log.warning("search %s refused: %s", spec.name, denied)
+        raise ApiError(
+            ErrorCode.FORBIDDEN_OPERATION,
+            "This search condition cannot be filtered by row-level security, so it is not served.",
+        ) from None
+    entities: dict[str, RowFilter] = {}
+    for output in spec.outputs:
+        if output.kind is OutputKind.ENTITY and output.entity_table:
+            nested = rows.read_filter(identity, output.entity_table)
+            if nested is not None:
+                entities[output.entity_table] = nested
+    return RowScope(view, entities)
+
+
 def execute_search(
     connection: Connection,
     spec: SearchSpec,
     params: Mapping[str, Any],
     visible: frozenset[str] | None = None,
+    rows: RowScope | None = None,
 ) -> list[Row] | dict[str, Any]:
     """Run ``spec`` with ``params`` (input names → raw or typed values).
 
     ``visible`` (from RBAC) names the outputs the caller may see — view column names or their camelCase
-    names; ``None`` means all. Returns a list of rows, or for page pagination
+    names; ``None`` means all. ``rows`` narrows the rows (row-level security); ``None``: no rules.
+    Returns a list of rows, or for page pagination
     ``{"content", "totalElements", "totalPages", "pageNo", "pageSize"}``."""
+    rows = rows or RowScope()
     request = parse_request(spec, params)
     outputs = _visible_outputs(spec, visible)
-    view = _view_of(spec)
+    view = _view_of(spec, rows.view.columns if rows.view else ())
     where = _where(spec, view, request)
-    query = sa.select(*_select_list(view, outputs)).select_from(view)
+    if rows.view is not None:
+        allowed = row_condition(rows.view, lambda name: _column(view, name))
+        where = allowed if where is None else sa.and_(where, allowed)
+    query = sa.select(*_select_list(view, outputs, rows)).select_from(view)
     if where is not None:
         query = query.where(where)
     query = query.order_by(*_order_by(spec, view))
@@ -145,13 +188,13 @@ def _visible_outputs(spec: SearchSpec, visible: frozenset[str] | None) -> tuple[
     return tuple(o for o in spec.outputs if o.column in visible or o.name in visible)
 
 
-def _view_of(spec: SearchSpec) -> NamedFromClause:
+def _view_of(spec: SearchSpec, filtered: Sequence[str] = ()) -> NamedFromClause:
     """The view as a lightweight table with every column the query touches, typed where a parameter
     says how its values bind (so a UUID binds as uuid, a date as date...)."""
     types: dict[str, sa.types.TypeEngine[Any] | None] = {}
     for parameter in spec.parameters:
         types.setdefault(parameter.column, _SQL_TYPES.get(parameter.value_type))
-    for name in [o.column for o in spec.outputs] + [k.column for k in spec.sorting]:
+    for name in [o.column for o in spec.outputs] + [k.column for k in spec.sorting] + list(filtered):
         types.setdefault(name, None)
     return sa.table(spec.view, *(sa.column(name, type_) for name, type_ in types.items())).alias("v")
 
@@ -160,23 +203,31 @@ def _column(view: NamedFromClause, name: str) -> ColumnElement[Any]:
     return view.c[name]
 
 
-def _select_list(view: NamedFromClause, outputs: Sequence[OutputColumn]) -> list[ColumnElement[Any]]:
+def _select_list(
+    view: NamedFromClause, outputs: Sequence[OutputColumn], rows: RowScope
+) -> list[ColumnElement[Any]]:
     if not outputs:
         return [sa.literal(1).label("_none")]  # every column hidden: rows stay countable, and empty
-    return [_output_expression(view, output).label(f"c{i}") for i, output in enumerate(outputs)]
+    return [_output_expression(view, output, rows).label(f"c{i}") for i, output in enumerate(outputs)]
 
 
-def _output_expression(view: NamedFromClause, output: OutputColumn) -> ColumnElement[Any]:
+def _output_expression(view: NamedFromClause, output: OutputColumn, rows: RowScope) -> ColumnElement[Any]:
     column = _column(view, output.column)
     if output.kind in (OutputKind.FILE, OutputKind.FILE_ARRAY):
         return sa.func.to_jsonb(column)  # type_file(id, checksum) → {"id", "checksum"}
     if output.kind is OutputKind.ENTITY and output.entity_table and output.entity_key:
-        entity = sa.table(output.entity_table, sa.column(output.entity_key)).alias("e")
+        nested = rows.entities.get(output.entity_table)
+        filtered = nested.columns if nested is not None else ()
+        names = dict.fromkeys((output.entity_key, *filtered))
+        entity = sa.table(output.entity_table, *(sa.column(name) for name in names)).alias("e")
         key = entity.c[output.entity_key]
         if output.entity_is_array:
             found = sa.select(sa.func.jsonb_agg(sa.func.to_jsonb(entity.table_valued())))
-            return found.where(key == sa.func.any(column)).scalar_subquery()
-        found = sa.select(sa.func.to_jsonb(entity.table_valued())).where(key == column)
+            found = found.where(key == sa.func.any(column))
+        else:
+            found = sa.select(sa.func.to_jsonb(entity.table_valued())).where(key == column)
+        if nested is not None:  # a nested row the caller may not see is left out (ext:rls)
+            found = found.where(row_condition(nested, lambda name: entity.c[name]))
         return found.scalar_subquery()
     return column
 

@@ -133,7 +133,7 @@ def test_output_is_deterministic_with_a_header(user_regulation: Regulation, tmp_
     second = [p.read_bytes() for p in write_policy_files(user_regulation, tmp_path / "b")]
     assert first == second
     names = sorted(p.name for p in (tmp_path / "a").iterdir())
-    assert names == ["access-model.json", "model.conf", "policy.csv"]
+    assert names == ["access-model.json", "model.conf", "policy.csv", "row-security.json"]
     assert (tmp_path / "a" / "policy.csv").read_text().startswith("# Casbin policy of registry 'user'")
 
 

@@ -166,3 +166,20 @@ def test_dev_token_refuses_an_unknown_realm_and_names_the_accepted_ones(tmp_path
     assert result.exit_code == 2
     assert "--realm officer: not a realm the service accepts" in result.output
     assert "officer-portal, citizen-portal, external-system" in result.output
+
+
+def test_dev_token_carries_extra_claims(user_registry: GeneratedRegistry, tmp_path: Path) -> None:
+    """``--claim`` adds the claims row-level security reads; a repeated name is a list."""
+    dev_key_set(tmp_path)  # what `serve --dev-auth` creates
+    arguments = ["dev-token", "--realm", "officer-portal", "--role", "officer", "--data-dir", str(tmp_path)]
+    claims = ["--claim", "katottg=UA05", "--claim", "katottg=UA07", "--claim", "edrpou=12345678"]
+    env = {"REGISTRY_AUTH__KEYCLOAK_URL": KEYCLOAK}
+    result = CliRunner().invoke(app, [*arguments, *claims], env=env)
+    assert result.exit_code == 0, result.output
+    dev = build_security(settings(tmp_path), user_registry, dev_auth=True)
+    assert isinstance(dev.authenticator, KeycloakAuthenticator)
+    identity = dev.authenticator.verify(result.output.strip())
+    assert identity.claims["katottg"] == ["UA05", "UA07"] and identity.claims["edrpou"] == "12345678"
+    for bad in ("katottg", "realm_access=x", "=x"):
+        refused = CliRunner().invoke(app, [*arguments, "--claim", bad], env=env)
+        assert refused.exit_code == 2, bad
