@@ -35,7 +35,10 @@ def facilities(
     tmp_path_factory: pytest.TempPathFactory, database: str, s3: EmbeddedS3, realms: TestRealms
 ) -> Iterator[ServedRegistry]:
     registry = generate_registry(FACILITIES, tmp_path_factory.mktemp("facility-registry"))
-    with served_registry(registry, database, s3, realms, tmp_path_factory.mktemp("var")) as served:
+    links = {"signing_keys": ["rls-test-signing-key-" + "x" * 32]}
+    with served_registry(
+        registry, database, s3, realms, tmp_path_factory.mktemp("var"), links=links
+    ) as served:
         yield served
 
 
