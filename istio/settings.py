@@ -73,6 +73,33 @@ class PublicSignedLinks(BaseModel):
     limits: RateLimits = RateLimits(second=20, minute=600)
 
 
+class ExtGateway(BaseModel):
+    """Where external systems enter: the reference's external path ``/api/gateway/data-factory/...`` on
+    the ingress gateway, routed to the ext Deployment's ``/api/data-factory/...`` (a valid token of the
+    external-system realm required at the gateway already)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    gateway: str = "istio-system/istio-ingressgateway"
+    namespace: str = Field(default="istio-system", pattern=_DNS_LABEL)
+    labels: dict[str, str] = Field(default_factory=lambda: {"istio": "ingressgateway"})
+    host: str | None = None  # default "<registry>-ext-api.local" (fails closed)
+    prefix: str = "/api/gateway/data-factory"
+
+
+class GlobalRateLimit(BaseModel):
+    """Envoy's global rate limit service (envoyproxy/ratelimit with Redis): per-client public limits."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    service: str | None = Field(default=None, pattern=_DNS_LABEL)  # default "<registry>-ratelimit"
+    port: int = Field(default=8081, ge=1, le=65535)  # its gRPC port
+    domain: str | None = None  # default "<registry>-public-api"
+    timeout: str = Field(default="0.25s", pattern=r"^[0-9]+(\.[0-9]+)?s$")
+    failure_mode_deny: bool = False  # service unreachable: let requests through (local limits still apply)
+
+
 class IstioSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -87,6 +114,9 @@ class IstioSettings(BaseModel):
     public: Deployment | None = None
     public_gateway: PublicGateway = PublicGateway()
     public_signed_links: PublicSignedLinks = PublicSignedLinks()
+    public_prefix: str = "/api/public/data-factory"  # the reference's public path on the gateway
+    ext_gateway: ExtGateway = ExtGateway()
+    global_rate_limit: GlobalRateLimit = GlobalRateLimit()
     # Reachable without a token on internal and ext: health probes and API docs.
     open_paths: tuple[str, ...] = (
         "/actuator/health",
@@ -97,7 +127,7 @@ class IstioSettings(BaseModel):
         "/redoc",
     )
 
-    @field_validator("api_root")
+    @field_validator("api_root", "public_prefix")
     @classmethod
     def _api_root(cls, value: str) -> str:
         if not re.fullmatch(r"(/[A-Za-z0-9._~-]+)+", value):
@@ -129,6 +159,15 @@ class IstioSettings(BaseModel):
                 "public": deployment(self.public, "-rest-api-public"),
                 "public_gateway": self.public_gateway.model_copy(
                     update={"host": self.public_gateway.host or f"{name}-public-api.local"}
+                ),
+                "ext_gateway": self.ext_gateway.model_copy(
+                    update={"host": self.ext_gateway.host or f"{name}-ext-api.local"}
+                ),
+                "global_rate_limit": self.global_rate_limit.model_copy(
+                    update={
+                        "service": self.global_rate_limit.service or f"{name}-ratelimit",
+                        "domain": self.global_rate_limit.domain or f"{name}-public-api",
+                    }
                 ),
             }
         )

@@ -14,10 +14,12 @@ Shape (YAML or JSON), as edited in the reference platform's control-plane consol
 Other top-level keys are ignored (the list may live inside a larger values file), but ``publicApi``
 itself must be present, so a misspelt key is an error rather than an empty publication.
 
-``limits`` needs at least one of ``second``, ``minute``, ``hour``, ``day`` (positive integers).
-``month`` and ``year`` (accepted by the reference, which counted in Redis behind Kong) are refused:
-the mesh enforces limits with Envoy's *local* rate limiter, an in-memory token bucket per pod that
-starts full again on every restart or rollout, so a monthly or yearly quota would not mean what it says.
+``limits`` needs at least one of ``second``, ``minute``, ``hour``, ``day``, ``month``, ``year``
+(positive integers), as the reference's Kong limits take them. Every window is enforced per client
+address by Envoy's *global* rate limit service (Redis counters, ``istio.ratelimit``); the windows up
+to ``day`` are also each gateway pod's *local* per-entry limit, the fallback while the global service
+is out of reach. ``month`` and ``year`` have no local fallback: an in-memory token bucket that starts
+full on every restart would not mean what they say.
 
 Only pydantic, PyYAML and the standard library (plus ``schemas.regulation``) are imported here.
 """
@@ -38,8 +40,8 @@ from schemas.regulation import Column, Regulation, SearchCondition, Table
 
 NAME_PATTERN = r"^[a-z0-9]([a-z0-9-]){1,30}[a-z0-9]$"
 FILES_PREFIX = "/files/"
-WINDOW_SECONDS: dict[str, int] = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
-_UNSUPPORTED_WINDOWS = ("month", "year")
+WINDOW_SECONDS: dict[str, int] = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}  # local buckets
+WINDOWS = ("second", "minute", "hour", "day", "month", "year")  # the global rate limit service's units
 _SEGMENT = re.compile(r"^[A-Za-z0-9-]+$")
 
 
@@ -60,30 +62,23 @@ class RateLimits(BaseModel):
     minute: PositiveInt | None = None
     hour: PositiveInt | None = None
     day: PositiveInt | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _refuse_unexpressible_windows(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            for window in _UNSUPPORTED_WINDOWS:
-                if window in data:
-                    raise ValueError(
-                        f"'{window}' limits cannot be expressed: the mesh uses Envoy local rate limits "
-                        "(an in-memory token bucket per pod, refilled on every restart); "
-                        "use second, minute, hour or day"
-                    )
-        return data
+    month: PositiveInt | None = None
+    year: PositiveInt | None = None
 
     @model_validator(mode="after")
     def _at_least_one(self) -> RateLimits:
         if not self.windows():
-            raise ValueError("at least one of second, minute, hour, day must be a positive integer")
+            raise ValueError(f"at least one of {', '.join(WINDOWS)} must be a positive integer")
         return self
 
     def windows(self) -> dict[str, int]:
         """The set windows, shortest first: ``{"minute": 60, "hour": 1000}``."""
-        values = {"second": self.second, "minute": self.minute, "hour": self.hour, "day": self.day}
+        values = {window: getattr(self, window) for window in WINDOWS}
         return {window: value for window, value in values.items() if value is not None}
+
+    def local_windows(self) -> dict[str, int]:
+        """The windows a per-pod token bucket can hold (up to ``day``), shortest first."""
+        return {window: value for window, value in self.windows().items() if window in WINDOW_SECONDS}
 
 
 class PublicApiEntry(BaseModel):
@@ -173,7 +168,7 @@ def _describe(error: ValidationError, data: dict[str, Any], source: str) -> list
                 where += ": publicApi"
         field = ".".join(str(part) for part in loc)
         if item["type"] == "extra_forbidden":
-            message = "unknown field (expected name, url, enabled, limits; limits: second, minute, hour, day)"
+            message = f"unknown field (expected name, url, enabled, limits; limits: {', '.join(WINDOWS)})"
         problems.append(f"{where}: {field + ': ' if field else ''}{message}")
     return problems
 

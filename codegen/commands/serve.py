@@ -70,6 +70,14 @@ def serve_command(
     contexts: Annotated[
         str, typer.Option(help="Liquibase contexts for the migration (default skips 'pub').")
     ] = "!pub",
+    run_migrations: Annotated[
+        bool,
+        typer.Option(
+            "--migrate/--no-migrate",
+            help="Migrate the database before serving (--no-migrate: a migration Job does it, as the "
+            "Kubernetes manifests of `registry-api deploy` have it).",
+        ),
+    ] = True,
     dev_auth: Annotated[
         bool,
         typer.Option(
@@ -99,6 +107,7 @@ def serve_command(
             directory,
             settings,
             contexts=contexts,
+            run_migrations=run_migrations,
             echo=typer.echo,
             data_dir_option="--data-dir" if data_dir is not None else None,
         )

@@ -60,13 +60,13 @@ def test_each_profile_runs_the_same_image_with_its_profile(services: dict[str, d
     assert len(images) == 1
     for name, profile in PROFILES.items():
         command = services[name]["command"]
-        assert command[:2] == ["serve", "build/user"]
+        assert command[:2] == ["serve", "build/user"] and command[-1] == "--no-migrate"  # the migrate service
         assert command[command.index("--profile") + 1] == profile
         assert services[name]["environment"]["REGISTRY_PROFILE"] == profile
         assert services[name]["build"]["dockerfile"] == "Dockerfile"
     assert (REPO_ROOT / "Dockerfile").is_file()
     dockerfile = (REPO_ROOT / "Dockerfile").read_text(encoding="utf-8")
-    assert "registry-api generate examples/user --out build/user" in dockerfile
+    assert "ARG REGISTRY=user" in dockerfile and '--out "/app/build/${REGISTRY}"' in dockerfile
 
 
 def test_every_registry_variable_is_a_real_setting(services: dict[str, dict[str, Any]]) -> None:
@@ -87,9 +87,9 @@ def test_ports_are_local_and_distinct(services: dict[str, dict[str, Any]]) -> No
     host_ports = [port.split(":")[1] for port in published]
     assert len(host_ports) == len(set(host_ports))
     assert [services[name]["ports"] for name in PROFILES] == [
-        ["127.0.0.1:8000:8000"],
-        ["127.0.0.1:8001:8000"],
-        ["127.0.0.1:8002:8000"],
+        ["127.0.0.1:8000:8080"],
+        ["127.0.0.1:8001:8080"],
+        ["127.0.0.1:8002:8080"],
     ]
 
 
@@ -104,7 +104,7 @@ def test_long_running_services_have_health_checks(services: dict[str, dict[str, 
 
 def test_services_start_after_what_they_need(services: dict[str, dict[str, Any]]) -> None:
     assert services["migrate"]["depends_on"] == {"postgres": {"condition": "service_healthy"}}
-    assert services["migrate"]["command"] == ["migrate", "examples/user"]
+    assert services["migrate"]["command"] == ["migrate", "build/user/regulation"]  # the image's tree
     for name in PROFILES:
         needs = services[name]["depends_on"]
         assert needs["migrate"] == {"condition": "service_completed_successfully"}

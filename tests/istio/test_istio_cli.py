@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
 from typer.testing import CliRunner
 
 from codegen.cli import app
@@ -19,7 +20,7 @@ def test_generate_and_check(tmp_path: Path) -> None:
         app, ["istio", str(USER), "--out", str(out), "--public-api", str(USER / "public-api.yaml")]
     )
     assert result.exit_code == 0, result.output
-    assert len(list(out.rglob("*.yaml"))) == 9
+    assert len(list(out.rglob("*.yaml"))) == 13
     checked = runner.invoke(app, ["istio", "--check", str(out)])
     assert checked.exit_code == 0 and "valid" in checked.output
 
@@ -53,16 +54,30 @@ def test_misconfigured_public_api_writes_nothing(tmp_path: Path) -> None:
     assert not out.exists()
 
 
-def test_month_limits_are_refused_with_a_reason(tmp_path: Path) -> None:
-    bad = tmp_path / "public-api.yaml"
-    bad.write_text(
+def test_month_limits_are_counted_by_the_global_service_only(tmp_path: Path) -> None:
+    """A monthly quota needs counters that outlive gateway restarts: the global service (Redis) counts
+    it per client; no local token bucket pretends to."""
+    monthly = tmp_path / "public-api.yaml"
+    monthly.write_text(
         "publicApi:\n  - name: photos\n    url: /user-public-photo\n    limits: {month: 5}\n",
         encoding="utf-8",
     )
     out = tmp_path / "istio"
-    result = runner.invoke(app, ["istio", str(USER), "--out", str(out), "--public-api", str(bad)])
-    assert result.exit_code == 1 and "'month' limits cannot be expressed" in result.output
-    assert not out.exists()
+    result = runner.invoke(app, ["istio", str(USER), "--out", str(out), "--public-api", str(monthly)])
+    assert result.exit_code == 0, result.output
+    local = yaml.safe_load((out / "public" / "user-public-rate-limit.yaml").read_text())
+    patched = [
+        p["match"]["routeConfiguration"]["vhost"]["route"]["name"] for p in local["spec"]["configPatches"][1:]
+    ]
+    assert "user-public-photos" not in patched  # no local bucket pretends to count a month
+    envoy_filter = yaml.safe_load((out / "public" / "user-public-global-rate-limit.yaml").read_text())
+    (route,) = envoy_filter["spec"]["configPatches"][1:]
+    assert route["patch"]["value"]["route"]["rate_limits"] == [
+        {
+            "stage": 1,
+            "actions": [{"generic_key": {"descriptor_value": "photos-month"}}, {"remote_address": {}}],
+        }
+    ]
 
 
 def test_bad_settings_file_writes_nothing(tmp_path: Path) -> None:

@@ -42,7 +42,14 @@ def test_the_matcher_follows_istio_docs(pattern: str, path: str, expected: bool)
 
 
 def _policies(resources: list[Any], profile: str) -> list[dict[str, Any]]:
-    return [r.body for r in resources if r.profile.value == profile and r.kind == "AuthorizationPolicy"]
+    """The policies of the profile's own workload (not those of the ingress gateway's pods)."""
+    return [
+        r.body
+        for r in resources
+        if r.profile.value == profile
+        and r.kind == "AuthorizationPolicy"
+        and "app" in r.body["spec"]["selector"]["matchLabels"]
+    ]
 
 
 @pytest.fixture(scope="module")

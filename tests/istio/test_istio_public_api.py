@@ -54,10 +54,13 @@ def test_json_is_accepted(tmp_path: Path) -> None:
         ({"publicApi": [{**_entry(), "limits": {}}]}, ["limits", "at least one"]),
         ({"publicApi": [{**_entry(), "limits": {"second": 0}}]}, ["limits.second", "greater than 0"]),
         (
-            {"publicApi": [{**_entry(), "limits": {"month": 100}}]},
-            ["user-photo", "'month'", "Envoy local rate"],
+            {"publicApi": [{**_entry(), "limits": {"month": 0}}]},
+            ["user-photo", "limits.month", "greater than 0"],
         ),
-        ({"publicApi": [{**_entry(), "limits": {"year": 100}}]}, ["'year'"]),
+        (
+            {"publicApi": [{**_entry(), "limits": {"week": 100}}]},
+            ["limits.week", "unknown field", "month, year"],
+        ),
         ({"publicApi": [{**_entry(), "limit": {"second": 1}}]}, ["limit:", "unknown field"]),
         ({"publicApi": [_entry(), _entry(url="/other")]}, ["name 'user-photo'", "unique"]),
         ({"publicApi": [_entry(), _entry(name="other")]}, ["url '/user-public-photo'", "unique"]),

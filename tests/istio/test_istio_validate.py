@@ -35,7 +35,7 @@ def resources(user_regulation: Regulation, user_public_api: PublicApiSettings) -
 
 
 def test_every_generated_resource_validates(resources: dict[str, dict[str, Any]]) -> None:
-    assert len(resources) == 9
+    assert len(resources) == 13
     for name, body in resources.items():
         assert validate_resource(body) == [], name
 

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import tempfile
 import urllib.error
 import urllib.request
 from email.message import Message
@@ -47,13 +45,10 @@ def request_lines(output: str) -> list[dict[str, Any]]:
     return [line for line in lines if line.get("logger") == "registry_api.requests"]
 
 
-def test_request_lines_traces_and_metrics_of_two_workers(user_build: Path) -> None:  # noqa: F811
+def test_request_lines_traces_and_metrics_of_two_workers(user_build: Path, private_tmp_path: Path) -> None:  # noqa: F811
     metrics_port = free_port()
-    # Not under pytest's tmp_path: a pytest starting meanwhile resets its root to 0700, locking the
-    # embedded PostgreSQL's own user out.
-    data = Path(tempfile.mkdtemp(prefix="registry-test-serve-"))
     with serving(
-        user_build, data / "var", "--workers", "2", "--dev-auth",
+        user_build, private_tmp_path / "var", "--workers", "2", "--dev-auth",
         env={"REGISTRY_METRICS__PORT": str(metrics_port)},
     ) as served:  # fmt: skip
         officer = mint_token(
@@ -98,7 +93,6 @@ def test_request_lines_traces_and_metrics_of_two_workers(user_build: Path) -> No
     failed = [line for line in lines if line["traceId"] == error_trace]
     assert len(failed) == 1 and failed[0]["status"] == 404 and failed[0]["route"] == f"{API}/city/{{id}}"
     assert officer not in output and "Ann" not in output  # no token, no query values
-    shutil.rmtree(data, ignore_errors=True)
 
 
 @pytest.mark.parametrize("profile", ["internal", "ext", "public"])
