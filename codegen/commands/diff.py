@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import typer
 
+from codegen.commands.common import configured_realms
 from codegen.diff import DiffError, diff_regulations
 from codegen.diff.render import RENDERERS
 
@@ -32,7 +33,7 @@ def diff_command(
         typer.echo("error: --fail-on takes 'breaking'", err=True)
         raise typer.Exit(2)
     try:
-        report = diff_regulations(old, new)
+        report = diff_regulations(old, new, realms=configured_realms())
     except DiffError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from None

@@ -12,6 +12,7 @@ from pathlib import Path
 import typer
 from sqlalchemy.engine import make_url
 
+from codegen.commands.common import configured_realms
 from codegen.commands.migrate import sqlalchemy_url
 from codegen.migrate import MigrationError
 from codegen.migrate.status import ChangeSetStatus, State, history, status
@@ -84,7 +85,7 @@ def status_command(
         typer.echo(f"error: {regulation_path} does not exist", err=True)
         raise typer.Exit(2)
     url = _database(database_url)
-    regulation = read_regulation(regulation_path)
+    regulation = read_regulation(regulation_path, realms=configured_realms())
     errors = [d for d in regulation.diagnostics if d.severity is Severity.ERROR]
     if errors:
         for d in errors:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from codegen.diff.api import api_changes
@@ -24,6 +25,7 @@ from codegen.emit.openapi import PROFILES
 from codegen.reader import read_regulation
 from schemas.layout import ISTIO_DIR, OPENAPI_DIR
 from schemas.public_api import PublicApiError, PublicApiSettings, load_public_api
+from schemas.realms import RealmKind
 from schemas.regulation import Regulation
 
 PUBLIC_API_NAME = "public-api.yaml"  # the public-API settings, when kept in the regulation folder
@@ -40,8 +42,10 @@ def _name_of(spec: str) -> str:
     return Path(spec).resolve().name
 
 
-def _read(label: str, root: Path) -> tuple[Regulation, PublicApiSettings | None, Path | None]:
-    regulation = read_regulation(root)
+def _read(
+    label: str, root: Path, realms: Mapping[str, RealmKind] | None
+) -> tuple[Regulation, PublicApiSettings | None, Path | None]:
+    regulation = read_regulation(root, realms=realms)
     if regulation.errors:
         first = regulation.errors[0]
         raise DiffError(
@@ -64,9 +68,16 @@ def _generated(label: str, regulation: Regulation, public_api: Path | None, out:
         raise DiffError(f"{label}: cannot be generated: {str(error).replace(chr(10), '; ')}") from None
 
 
-def diff_folders(old_root: Path, new_root: Path, work: Path, old_label: str, new_label: str) -> list[Change]:
-    old, old_public, old_settings = _read(old_label, old_root)
-    new, new_public, new_settings = _read(new_label, new_root)
+def diff_folders(
+    old_root: Path,
+    new_root: Path,
+    work: Path,
+    labels: tuple[str, str],
+    realms: Mapping[str, RealmKind] | None = None,
+) -> list[Change]:
+    old_label, new_label = labels
+    old, old_public, old_settings = _read(old_label, old_root, realms)
+    new, new_public, new_settings = _read(new_label, new_root, realms)
     changes = model_changes(old, new, old_public, new_public)
     old_out, new_out = work / "generated-old", work / "generated-new"
     _generated(old_label, old, old_settings, old_out)
@@ -83,8 +94,11 @@ def diff_folders(old_root: Path, new_root: Path, work: Path, old_label: str, new
     return changes
 
 
-def diff_regulations(old: str, new: str, cwd: Path | None = None) -> DiffReport:
-    """Compare the regulations ``old`` and ``new`` (folders or ``git:REV:PATH``)."""
+def diff_regulations(
+    old: str, new: str, cwd: Path | None = None, realms: Mapping[str, RealmKind] | None = None
+) -> DiffReport:
+    """Compare the regulations ``old`` and ``new`` (folders or ``git:REV:PATH``); ``realms``: the realm
+    names ``ext:role realm`` may use (default: the reference's)."""
     name = _name_of(new) or "registry"
     with tempfile.TemporaryDirectory(prefix="registry-diff-") as temporary:
         work = Path(temporary)
@@ -94,5 +108,5 @@ def diff_regulations(old: str, new: str, cwd: Path | None = None) -> DiffReport:
                 materialize(spec, root, cwd)
             except SourceError as error:
                 raise DiffError(f"{label}: {error}") from None
-        changes = diff_folders(roots[0], roots[1], work, f"OLD ({old})", f"NEW ({new})")
+        changes = diff_folders(roots[0], roots[1], work, (f"OLD ({old})", f"NEW ({new})"), realms)
     return DiffReport(old, new, tuple(changes))

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from codegen.reader import read_regulation
 from registry_api.access import Identity
 from registry_api.requirements import EntityRead, FileRead, SearchRun, permits
 from schemas.regulation import IS_AUTHENTICATED, Regulation
@@ -57,7 +56,7 @@ def subjects_of(regulation: Regulation) -> tuple[Subject, ...]:
 
 def access_matrix(deployed: Deployment) -> Matrix:
     """The matrix on ``deployed``'s policy (use the internal profile: it serves everything)."""
-    regulation = read_regulation(deployed.registry.regulation_dir)
+    regulation = deployed.regulation
     access = deployed.runtime.access
     subjects = subjects_of(regulation)
     identities = [s.identity() for s in subjects]

@@ -35,6 +35,7 @@ from registry_api.requirements import LinkedFile, Requirement, SignedLinkToken, 
 from registry_api.runtime import Runtime
 from registry_api.settings import Profile, Settings
 from schemas.layout import ISTIO_DIR
+from schemas.regulation import Regulation
 
 # Never connected to: building the app and asking its policy touch no database.
 _OFFLINE_URL = "postgresql+psycopg://explain@127.0.0.1:1/explain"
@@ -109,6 +110,7 @@ class Deployment:
     registry: GeneratedRegistry
     settings: Settings
     app: FastAPI
+    regulation: Regulation  # the copy in the output tree
     origins: dict[Rule, tuple[Rule, RuleOrigin]]  # as enforced → as the regulation wrote it, and why
     istio: list[dict[str, Any]] = field(default_factory=list)
 
@@ -130,13 +132,15 @@ def deployment(directory: Path, settings: Settings) -> Iterator[Deployment]:
     engine = create_engine(_OFFLINE_URL)
     try:
         app = build_app(settings, registry, dev_auth=False, engine=engine)
-        regulation = read_regulation(registry.regulation_dir)
+        regulation = read_regulation(registry.regulation_dir, realms=settings.auth.realm_names())
         policy = app.state.runtime.access
         origins: dict[Rule, tuple[Rule, RuleOrigin]] = {}
         for rule, origin in rule_origins(regulation).items():
             enforced = policy.as_enforced(rule) if isinstance(policy, CasbinAccessPolicy) else rule
             origins.setdefault(enforced, (rule, origin))
-        yield Deployment(registry, settings, app, origins, istio_resources(directory, settings.profile))
+        yield Deployment(
+            registry, settings, app, regulation, origins, istio_resources(directory, settings.profile)
+        )
     finally:
         engine.dispose()
 

@@ -279,3 +279,36 @@ def test_markdown_report_is_golden(tmp_path: Path) -> None:
         golden.parent.mkdir(parents=True, exist_ok=True)
         golden.write_text(text, encoding="utf-8")
     assert text == golden.read_text(encoding="utf-8"), "markdown report changed (REGEN_GOLDEN=1 to accept)"
+
+
+def test_public_api_and_exposure_changes(tmp_path: Path) -> None:
+    photo_files = (
+        "  - name: user-photo-files\n"
+        "    url: /files/user/*/photo/*\n"
+        "    limits:\n"
+        "      second: 5\n"
+        "      minute: 100"
+    )
+    new = edited(
+        tmp_path,
+        USER,
+        [
+            ("public-api.yaml", photo_files, ""),
+            ("public-api.yaml", "minute: 60", "minute: 30"),
+            (SEARCHES, 'platform="true" externalSystem="true"', 'platform="true"'),
+        ],
+    )
+    report = diff_regulations(str(USER), str(new))
+    found = {(c.scope, c.rule, c.detail) for c in report.changes}
+    assert ("public api", "public-entry-removed", "/files/user/*/photo/* is no longer published") in found
+    assert ("public api", "public-limit-lowered", "/user-public-photo: limit per minute 60 → 30") in found
+    assert ("search user_search_by_name", "exposure-removed", "no longer exposed to externalSystem") in found
+    public_routes = {
+        c.detail for c in report.changes if c.scope == "profile public" and c.area.value == "api"
+    }
+    assert public_routes == {
+        "GET /api/data-factory/files/user/{id}/photo/{fileId} is no longer served",
+        "GET /api/data-factory/s/{short_name} is no longer served",  # no published file column is left
+    }
+    assert any(c.rule == "mesh-allow-removed" and c.scope == "profile public" for c in report.changes)
+    assert not any(c.scope == "profile ext" for c in report.changes)  # still exposed to the platform
