@@ -31,11 +31,21 @@ from rbac.policy import Rule, RuleOrigin, rule_origins
 from registry_api.access import AccessPolicy, Identity
 from registry_api.deploy import GeneratedRegistry, accepted_realm_names, build_app, load_generated
 from registry_api.http.routing import Resolution, resolve
-from registry_api.requirements import LinkedFile, Requirement, SignedLinkToken, permits
+from registry_api.requirements import (
+    EntityRead,
+    EntityWrite,
+    FileRead,
+    LinkedFile,
+    PartialUpdate,
+    Requirement,
+    SearchRun,
+    SignedLinkToken,
+    permits,
+)
 from registry_api.runtime import Runtime
 from registry_api.settings import Profile, Settings
 from schemas.layout import ISTIO_DIR
-from schemas.regulation import Regulation
+from schemas.regulation import Regulation, RlsKind
 
 # Never connected to: building the app and asking its policy touch no database.
 _OFFLINE_URL = "postgresql+psycopg://explain@127.0.0.1:1/explain"
@@ -230,7 +240,31 @@ def _access(deployed: Deployment, requirement: Requirement | None, identity: Ide
             "access", allowed, None if allowed else 403, f"{verdict}: {requirement.describe()} ({why})"
         )
     rules = _casbin_reasons(trace, deployed, allowed)
+    if allowed:
+        rules += _row_rules(deployed.regulation, requirement)
     return Step("access", allowed, None if allowed else 403, f"{verdict}: {requirement.describe()}", rules)
+
+
+def _row_rules(regulation: Regulation, requirement: Requirement) -> tuple[str, ...]:
+    """The ``ext:rls`` rules that further limit which rows the allowed request sees or changes
+    (decided per row, from the token's claims, so only named here)."""
+    match requirement:
+        case EntityRead(table) | FileRead(table, _):
+            targets, kind = [table], RlsKind.READ
+        case EntityWrite(table, _) | PartialUpdate(table, _):
+            targets, kind = [table], RlsKind.WRITE
+        case SearchRun(name):
+            sc = regulation.search_condition(name)
+            targets = [f"{name}_v", *(t.name for t in sc.tables)] if sc is not None else []
+            kind = RlsKind.READ
+        case _:
+            return ()
+    return tuple(
+        f"rows: only where {rule.check_table}.{rule.check_column} starts with a value of the token claim "
+        f"{rule.jwt_attribute} (ext:rls {rule.name}, {kind.value})  ← {rule.location or 'ext:rls'}"
+        for target in dict.fromkeys(targets)
+        for rule in regulation.rls_rules_on(target, kind)
+    )
 
 
 def _issuer(resources: list[dict[str, Any]], realm: str) -> str | None:

@@ -19,10 +19,11 @@ from rbac_tokens import KEYCLOAK, REPO, TokenFactory
 from typer.testing import CliRunner
 
 from codegen.cli import app as cli
+from codegen.emit import generate
 from codegen.explain.request import deployment, explain
 from codegen.migrate.runner import migrate
 from codegen.reader import read_regulation
-from registry_api.deploy import GeneratedRegistry, build_app
+from registry_api.deploy import GeneratedRegistry, build_app, forget_package
 from registry_api.embedded import EmbeddedS3
 from registry_api.settings import AuthSettings, DatabaseSettings, Profile, Settings
 from tests.api.conftest import s3_settings
@@ -213,3 +214,26 @@ def test_explain_refuses_what_is_no_output_tree(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["explain", str(tmp_path), "GET", "/x"])
     assert result.exit_code == 2
     assert "is not an output of `registry-api generate`" in result.output
+
+
+def test_explain_names_the_row_rules_of_an_allowed_request(tmp_path: Path) -> None:
+    facility = REPO / "examples" / "facility-registry"
+    regulation = read_regulation(facility)
+    out = tmp_path / "facility"
+    generate(regulation, out, public_api_file=facility / "public-api.yaml")
+    rule = next(r for r in regulation.rls_rules if r.name == "facility_read_by_katottg")
+    try:
+        with deployment(out, Settings()) as deployed:
+            path = f"/api/data-factory/facility/{UNKNOWN_ID}"
+            read = explain(deployed, "GET", path, "officer-portal", ["officer"])
+            denied = explain(deployed, "GET", path, "citizen-portal", ["citizen"])
+    finally:
+        forget_package(regulation.name.replace("-", "_"))
+    access = next(s for s in read.steps if s.name == "access")
+    assert access.passed and read.service_status is None
+    assert (
+        "rows: only where facility.katottg starts with a value of the token claim katottg "
+        f"(ext:rls facility_read_by_katottg, read)  ← {rule.location}"
+    ) in access.rules
+    assert denied.service_status == 403
+    assert not any(line.startswith("rows:") for s in denied.steps for line in s.rules)  # denied before rows
