@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from codegen.emit.names import class_name, field_name, identifier, module_name
 from codegen.emit.types import column_type
+from registry_api.search.params import MAX_COUNT
 from registry_api.search.spec import (
     SearchSpec,
     ValueType,
@@ -86,6 +87,8 @@ class ParamView:
     annotation: str  # for the query model
     body_annotation: str  # for the JSON body model
     description: str
+    minimum: int | None = None  # documented in OpenAPI and enforced by the models
+    maximum: int | None = None
 
 
 @dataclass(frozen=True)
@@ -270,7 +273,11 @@ def _search_params(spec: SearchSpec) -> tuple[ParamView, ...]:
         "none": (),
     }[spec.pagination.value]
     for name, description in pagination:
-        params.append(ParamView(field_name(name), name, "int | None", "int | None", description))
+        # bounded like PostgreSQL's integer: larger pages or offsets can never be meant
+        minimum = 1 if name == "pageSize" else 0
+        params.append(
+            ParamView(field_name(name), name, "int | None", "int | None", description, minimum, MAX_COUNT)
+        )
     return tuple(params)
 
 

@@ -98,4 +98,8 @@ def field_decl(column: ColumnView) -> str:
 def param_decl(param: ParamView, body: bool) -> str:
     annotation = param.body_annotation if body else param.annotation
     arguments = ["default=None", f"alias={pyrepr(param.alias)}", f"description={pyrepr(param.description)}"]
+    if param.minimum is not None:
+        arguments.append(f"ge={param.minimum}")
+    if param.maximum is not None:
+        arguments.append(f"le={param.maximum}")
     return call(f"{param.attr}: {annotation} = Field", arguments, 4)

@@ -30,10 +30,11 @@ from registry_api.http.file_endpoints import UPLOAD_PATH, files_router
 from registry_api.http.guards import RequestGuard
 from registry_api.http.health import install_health
 from registry_api.http.observe import ObservedRequests, RouteTemplates
+from registry_api.http.openapi_errors import document_error_responses
 from registry_api.http.problems import install_problem_handlers
 from registry_api.profiles import RoutePlan
 from registry_api.runtime import Runtime, Security
-from registry_api.settings import Settings
+from registry_api.settings import Profile, Settings
 
 OPENAPI_PATH = "/openapi.json"
 READ_METHODS = frozenset({"GET", "HEAD"})
@@ -131,6 +132,7 @@ def create_app(
 
     install_health(app, expected_changesets)
     install_docs(app, OPENAPI_PATH)
+    document_error_responses(app, anonymous=settings.profile is Profile.PUBLIC)
     app.add_middleware(
         RequestGuard,
         max_body_bytes=settings.http.max_json_body_bytes,

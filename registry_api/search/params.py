@@ -288,6 +288,9 @@ _MESSAGES: dict[ValueType, str] = {
 }
 
 
+MAX_COUNT = 2**31 - 1  # page sizes, page numbers, limits and offsets: PostgreSQL's integer range
+
+
 def _coerce_count(raw: Any, *, minimum: int) -> int | None:
     if raw is None or (isinstance(raw, str) and raw.strip() == ""):
         return None
@@ -297,4 +300,6 @@ def _coerce_count(raw: Any, *, minimum: int) -> int | None:
         raise _InvalidValueError("must be an integer") from error
     if value < minimum:
         raise _InvalidValueError(f"must be greater than or equal to {minimum}")
+    if value > MAX_COUNT:
+        raise _InvalidValueError(f"must be at most {MAX_COUNT}")
     return value

@@ -47,8 +47,10 @@ class UserPublicPhotoParameters(BaseModel):
         default=None,
         alias="limit",
         description="rows to return (capped by the search condition's limit)",
+        ge=0,
+        le=2147483647,
     )
-    offset: int | None = Field(default=None, alias="offset", description="rows to skip")
+    offset: int | None = Field(default=None, alias="offset", description="rows to skip", ge=0, le=2147483647)
 
 
 class UserPublicPhotoParametersBody(BaseModel):
@@ -61,8 +63,10 @@ class UserPublicPhotoParametersBody(BaseModel):
         default=None,
         alias="limit",
         description="rows to return (capped by the search condition's limit)",
+        ge=0,
+        le=2147483647,
     )
-    offset: int | None = Field(default=None, alias="offset", description="rows to skip")
+    offset: int | None = Field(default=None, alias="offset", description="rows to skip", ge=0, le=2147483647)
 
 
 router = APIRouter(tags=["search"])  # GET /search/...

@@ -46,8 +46,20 @@ class UserSearchByNameParameters(BaseModel):
     model_config = ConfigDict(populate_by_name=True, extra="ignore")
 
     name: str | None = Field(default=None, alias="name", description="startsWith on name")
-    page_size: int | None = Field(default=None, alias="pageSize", description="rows per page (default 10)")
-    page_no: int | None = Field(default=None, alias="pageNo", description="page number, from 0")
+    page_size: int | None = Field(
+        default=None,
+        alias="pageSize",
+        description="rows per page (default 10)",
+        ge=1,
+        le=2147483647,
+    )
+    page_no: int | None = Field(
+        default=None,
+        alias="pageNo",
+        description="page number, from 0",
+        ge=0,
+        le=2147483647,
+    )
 
 
 class UserSearchByNameParametersBody(BaseModel):
@@ -56,8 +68,20 @@ class UserSearchByNameParametersBody(BaseModel):
     model_config = ConfigDict(populate_by_name=True, extra="ignore")
 
     name: str | None = Field(default=None, alias="name", description="startsWith on name")
-    page_size: int | None = Field(default=None, alias="pageSize", description="rows per page (default 10)")
-    page_no: int | None = Field(default=None, alias="pageNo", description="page number, from 0")
+    page_size: int | None = Field(
+        default=None,
+        alias="pageSize",
+        description="rows per page (default 10)",
+        ge=1,
+        le=2147483647,
+    )
+    page_no: int | None = Field(
+        default=None,
+        alias="pageNo",
+        description="page number, from 0",
+        ge=0,
+        le=2147483647,
+    )
 
 
 router = APIRouter(tags=["search"])  # GET /search/...
