@@ -119,6 +119,11 @@ class FileSettings(BaseModel):
         description="Hash every download against the catalogue's SHA-256, not only the first download "
         "of each stored object version (for stores whose bytes may change below their S3 API).",
     )
+    history_keeps_files: bool = Field(
+        default=True,
+        description="`files prune` keeps a file no entity holds any more while a history row (<table>_hst) "
+        "names it; false: history keeps {id, checksum} only and the bytes are collected.",
+    )
 
 
 MIN_LINK_KEY_CHARS = 32

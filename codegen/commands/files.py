@@ -45,8 +45,9 @@ def prune_command(
         bool, typer.Option("--dry-run", help="Print what would be removed; remove nothing.")
     ] = False,
 ) -> None:
-    """Remove uploads never attached, stray staging objects, registry objects of no attached file, and
-    abort unfinished multipart uploads; print each one."""
+    """Remove uploads never attached, stray staging objects, registry objects of no attached file, stale
+    bindings and files no entity holds any more (history rows keep them unless
+    REGISTRY_FILES__HISTORY_KEEPS_FILES=false), and abort unfinished multipart uploads; print each one."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from registry_api.database import create_database_engine
@@ -64,7 +65,14 @@ def prune_command(
         raise typer.Exit(2)
     engine = create_database_engine(settings)
     try:
-        result = prune(engine, Storage(settings.s3), older_than=age, dry_run=dry_run, report=typer.echo)
+        result = prune(
+            engine,
+            Storage(settings.s3),
+            older_than=age,
+            dry_run=dry_run,
+            history_keeps_files=settings.files.history_keeps_files,
+            report=typer.echo,
+        )
     except (ApiError, SQLAlchemyError) as error:
         typer.echo(f"error: {getattr(error, 'detail', None) or type(error).__name__}", err=True)
         raise typer.Exit(1) from None

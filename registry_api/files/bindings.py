@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from registry_api.files.catalogue import Binding, ddm_file_bindings, ddm_files
 
-__all__ = ["bind", "bindings_of", "bound_here", "unbind", "unbind_entity"]
+__all__ = ["bind", "bindings_of", "bound_here", "mark_unbound", "unbind", "unbind_entity"]
 
 _b = ddm_file_bindings.c
 
@@ -71,17 +71,17 @@ def unbind(connection: Connection, entity: str, entity_id: str, keep: Mapping[st
         if kept:
             statement = statement.where(_b.file_id.not_in(sorted(kept)))
         gone.update(str(file_id) for (file_id,) in connection.execute(statement.returning(_b.file_id)))
-    _mark_unbound(connection, gone)
+    mark_unbound(connection, gone)
 
 
 def unbind_entity(connection: Connection, entity: str, entity_id: str) -> None:
     """Drop every binding of the row (it is deleted)."""
     statement = delete(ddm_file_bindings).where(_b.entity == entity, _b.entity_id == entity_id)
     gone = {str(file_id) for (file_id,) in connection.execute(statement.returning(_b.file_id))}
-    _mark_unbound(connection, gone)
+    mark_unbound(connection, gone)
 
 
-def _mark_unbound(connection: Connection, file_ids: set[str]) -> None:
+def mark_unbound(connection: Connection, file_ids: set[str]) -> None:
     """Stamp the files of ``file_ids`` that have no binding left."""
     if not file_ids:
         return

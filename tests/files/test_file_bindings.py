@@ -13,11 +13,14 @@ from urllib.parse import quote_plus, unquote_plus
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
+from codegen.cli import app
 from registry_api.deploy import GeneratedRegistry
 from registry_api.embedded import EmbeddedPostgres, EmbeddedS3
-from registry_api.settings import Profile
+from registry_api.settings import Profile, settings_environment
 from tests.conftest import created_database
+from tests.file_state import file_state
 from tests.served_registry import (
     PROCESS_HEADER,
     USER_EXAMPLE,
@@ -407,3 +410,76 @@ def test_a_file_of_several_parts_streams_with_its_metadata(
         }
         stored = served.s3_client.get_object(Bucket=served.staging_bucket, Key=f"uploads/{file_id}")
         assert stored["Body"].read() == content
+
+
+def run_prune(served: ServedRegistry, *options: str, **environment: str) -> str:
+    env = settings_environment(served.settings) | environment
+    result = CliRunner().invoke(app, ["files", "prune", "--older-than", "0s", *options], env=env)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_a_file_no_entity_holds_any_more_is_collected_as_history_allows(user_api: ServedRegistry) -> None:
+    """The acceptance scenario: one upload in two users; both read it through their own paths; after both
+    are deleted, `files prune --dry-run` lists it — kept while the history rows of the deleted users
+    name it (the default), collected once history keeps only {id, checksum}."""
+    with user_api.client("officer") as officer:
+        registry = Registry(user_api, officer)
+        photo = registry.upload(PHOTO, "shared.png")
+        first = registry.create_user({"name": "First", "photo": photo})
+        second = registry.create_user({"name": "Second", "documents": [photo]})
+        assert officer.get(file_url(first, "photo", photo)).content == PHOTO
+        assert officer.get(file_url(second, "documents", photo)).content == PHOTO
+        assert officer.get(file_url(second, "photo", photo)).status_code == 404
+        assert officer.get(file_url(first, "documents", photo)).status_code == 404
+
+        registry_key = f"{user_api.registry_bucket}/{photo['id']}"
+        assert officer.delete(f"/user/{first}").status_code == 204
+        assert registry_key not in run_prune(user_api, "--dry-run")  # still bound to the second user
+        assert officer.delete(f"/user/{second}").status_code == 204
+
+        kept = run_prune(user_api, "--dry-run")
+        assert f"kept (a history row names it): file no entity holds any more: {registry_key}" in kept
+        forgotten = run_prune(user_api, "--dry-run", REGISTRY_FILES__HISTORY_KEEPS_FILES="false")
+        assert f"would remove file no entity holds any more: {registry_key}" in forgotten
+        assert photo["id"] in user_api.keys(user_api.registry_bucket)  # a dry run removes nothing
+
+        removed = run_prune(user_api, REGISTRY_FILES__HISTORY_KEEPS_FILES="false")
+        assert f"removed file no entity holds any more: {registry_key}" in removed
+        assert [r for r in user_api.catalogue_rows() if str(r["id"]) == photo["id"]] == []
+        assert photo["id"] not in user_api.keys(user_api.registry_bucket)
+        assert f"uploads/{photo['id']}" not in user_api.keys(user_api.staging_bucket)
+        # history keeps what the file was, the bytes are gone: a new write cannot bind it again
+        assert user_api.rows("SELECT count(*) FROM user_hst WHERE (photo).id = :id", id=photo["id"]) == [(2,)]
+        again = officer.post("/user", json={"name": "Again", "photo": photo})
+        assert again.status_code == 400 and again.json()["code"] == "FILE_NOT_FOUND"
+        assert file_state(user_api).mismatches(pruned=True) == []
+
+
+def test_a_file_still_named_by_a_row_is_never_collected(user_api: ServedRegistry) -> None:
+    """Rows changed by SQL, not by the service: a binding whose row no longer holds the file is stale
+    and goes (the file counts as unbound from then on); a row that names a file without a binding
+    keeps it."""
+    with user_api.client("officer") as officer:
+        registry = Registry(user_api, officer)
+        scan = registry.upload(SCAN, "kept-by-row.pdf")
+        holder = registry.create_user({"name": "Holder", "photo": scan})
+        emptied = registry.create_user({"name": "Emptied", "documents": [scan]})
+    user_api.rows(
+        'UPDATE "user" SET documents = NULL WHERE user_id = CAST(:id AS uuid) RETURNING 1', id=emptied
+    )
+    user_api.rows(
+        "DELETE FROM ddm_file_bindings WHERE entity_id = :id AND field = 'photo' RETURNING 1", id=holder
+    )
+
+    dry = run_prune(user_api, "--dry-run")
+    assert f"would remove binding whose row no longer holds the file: user/{emptied}/documents" in dry
+    output = run_prune(user_api)
+    assert f"removed binding whose row no longer holds the file: user/{emptied}/documents" in output
+    assert user_api.bindings(scan["id"]) == []
+    assert user_api.catalogue_row(scan["id"])["unbound_at"] is not None
+
+    # No binding left, but Holder's row still names it: it is never collected, history or not.
+    output = run_prune(user_api, REGISTRY_FILES__HISTORY_KEEPS_FILES="false")
+    assert scan["id"] not in output
+    assert scan["id"] in user_api.keys(user_api.registry_bucket)
