@@ -12,6 +12,8 @@ import codegen
 
 REPO_ROOT = Path(codegen.__file__).resolve().parents[1]
 DEFAULT_EXAMPLE = REPO_ROOT / "examples" / "user"
+# Outside the regulation's folder: `generate` copies that folder into its output.
+DEFAULT_FORM = REPO_ROOT / "examples" / "portal" / "user-form.html.jinja"
 
 
 def _parse_ports(value: str) -> tuple[int, int, int]:
@@ -31,6 +33,12 @@ def demo(
     ports: Annotated[
         str, typer.Option("--ports", help="Ports of the internal, ext and public services on 127.0.0.1.")
     ] = "8000,8001,8002",
+    form_port: Annotated[
+        int,
+        typer.Option(
+            "--form-port", min=1, max=65535, help="Port of the portal form (signed links) on 127.0.0.1."
+        ),
+    ] = 8003,
     serve: Annotated[
         bool, typer.Option("--serve/--no-serve", help="--no-serve: prepare and load the data, then stop.")
     ] = True,
@@ -44,15 +52,21 @@ def demo(
     """Run the example registry locally: generate, migrate, load sample data, serve three profiles.
 
     Starts embedded PostgreSQL and S3 under --data-dir, serves the internal, ext and public profiles
-    with development authentication, and prints ready-to-paste curl commands. Ctrl-C stops everything.
+    with development authentication, renders a portal form with signed links to the user's files, and
+    prints ready-to-paste curl commands. Ctrl-C stops everything.
     """
     from codegen.demo.errors import DemoError
     from codegen.demo.runner import DemoOptions, run_demo
     from registry_api.embedded import stop_on_sigterm
 
+    parsed_ports = _parse_ports(ports)
+    if form_port in parsed_ports:
+        raise typer.BadParameter("must differ from the services' --ports", param_hint="--form-port")
     options = DemoOptions(
         data_dir=data_dir,
-        ports=_parse_ports(ports),
+        ports=parsed_ports,
+        form_port=form_port,
+        form_template=DEFAULT_FORM if example.resolve() == DEFAULT_EXAMPLE.resolve() else None,
         serve=serve,
         example_dir=example,
         build_dir=build_dir,

@@ -81,11 +81,27 @@ def examples(endpoints: Endpoints, data: SampleData) -> list[Example]:
             "... and downloads the published photo",
             f"{curl} -o photo.png {public}/files/user/{user}/photo/{data.photo.id}",
         ),
+        Example(
+            "a business process makes a signed link to the document for a form: anyone holding its url "
+            "opens it, on the public port too, without a token, for 10 minutes",
+            f'{curl} {officer} -X POST -H "Content-Type: application/json" -d \'{{"expiresIn": 600}}\' '
+            f"{passport_url}/links",
+        ),
     ]
 
 
+FORM_LINE = "Portal form"
+
+
 def ready_text(
-    *, endpoints: Endpoints, data: SampleData, cli: list[str], data_dir: Path, build_dir: Path, log_dir: Path
+    *,
+    endpoints: Endpoints,
+    data: SampleData,
+    cli: list[str],
+    data_dir: Path,
+    build_dir: Path,
+    log_dir: Path,
+    form_url: str | None = None,
 ) -> str:
     lines = [
         "",
@@ -97,6 +113,15 @@ def ready_text(
         f"  ext       {endpoints.ext}/docs   external systems (exposed search conditions and their files)",
         f"  public    {endpoints.public}/docs   anonymous (what examples/user/public-api.yaml publishes)",
         "",
+    ]
+    if form_url is not None:
+        lines += [
+            f"{FORM_LINE} (what a business process puts on a user's page; open it in a browser):",
+            f"  {form_url}",
+            "  its photo and documents are signed links: no token needed, valid 8 hours (docs/links.md)",
+            "",
+        ]
+    lines += [
         "Try it: paste these lines into another terminal (bash or zsh).",
         "",
         "  # development tokens, signed by the demo's local key (only --dev-auth services accept them)",

@@ -30,6 +30,7 @@ class LoadedFile:
     id: str
     checksum: str
     filename: str
+    short_name: str = ""  # from the upload answer (records of older demo runs lack it)
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ class SampleLoader:
 
     def load(self) -> SampleData:
         photo = self._upload(samples.PHOTO)
-        documents = tuple(self._upload(sample) for sample in (samples.PASSPORT, samples.RESIDENCE))
+        documents = tuple(self._upload(sample) for sample in samples.DOCUMENTS)
         city_id = self._city_id(samples.CITY_NAME)
         user = {
             "name": samples.USER_NAME,
@@ -99,7 +100,12 @@ class SampleLoader:
                 f"uploading {sample.filename}: the service reports checksum {uploaded.get('checksum')}, "
                 f"expected {sample.checksum}"
             )
-        return LoadedFile(id=str(uploaded["id"]), checksum=sample.checksum, filename=sample.filename)
+        return LoadedFile(
+            id=str(uploaded["id"]),
+            checksum=sample.checksum,
+            filename=sample.filename,
+            short_name=str(uploaded.get("shortName", "")),
+        )
 
     def _city_id(self, name: str) -> str:
         answer = call_json("POST", f"{self.api_url}/city", {"name": name}, headers=self._write_headers)

@@ -18,11 +18,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from codegen.demo.errors import DemoError
+from codegen.demo.form import FormServer, render_form
 from codegen.demo.instructions import Endpoints, ready_text
 from codegen.demo.loader import SampleData, SampleLoader
 from codegen.demo.services import Service, cli_command, port_is_free, tail
 from codegen.service_runner import ensure_database
 from rbac.devkeys import dev_signing_key
+from registry_api.files.dev_link_key import dev_link_key
 
 if TYPE_CHECKING:
     from registry_api.embedded import EmbeddedS3
@@ -40,6 +42,8 @@ class DemoOptions:
     example_dir: Path
     build_dir: Path
     public_api: Path
+    form_port: int = 8003  # the portal form with signed links (docs/links.md)
+    form_template: Path | None = None  # its template; None: no form
 
 
 class Progress:
@@ -69,7 +73,7 @@ def run_demo(options: DemoOptions) -> None:
     data_dir = options.data_dir.resolve()
     log_dir = data_dir / "demo" / "logs"
     print(f"registry-api demo: the example registry {options.example_dir} on 127.0.0.1, data in {data_dir}")
-    _check_ports_free(options.ports if options.serve else options.ports[:1])
+    _check_ports_free((*options.ports, options.form_port) if options.serve else options.ports[:1])
 
     with contextlib.ExitStack() as stack:
         # The short commands run beside the database start-up (each pays ~1 s of Python imports).
@@ -80,6 +84,7 @@ def run_demo(options: DemoOptions) -> None:
             "--public-api", str(options.public_api), log_dir=log_dir,
         ))  # fmt: skip
         dev_signing_key(data_dir)  # the demo's services trust it; `dev-token` only reads it
+        dev_link_key(data_dir)  # the key the three services sign and check links with
         token = stack.enter_context(CliJob(*_token_arguments(data_dir, "officer-portal", "officer"),
                                            log_dir=log_dir))  # fmt: skip
 
@@ -104,7 +109,7 @@ def run_demo(options: DemoOptions) -> None:
             _run_cli("migrate", str(options.example_dir), "--database-url", database_url)
         officer_token = _check_token(token.result())
 
-        env = _service_env(database_url, s3, data_dir)
+        env = _service_env(database_url, s3, data_dir, public_url=f"http://127.0.0.1:{options.ports[2]}")
         profiles = PROFILES if options.serve else PROFILES[:1]
         services = [
             Service(
@@ -158,9 +163,18 @@ def run_demo(options: DemoOptions) -> None:
             print(f"Prepared in {elapsed:.1f} s; --no-serve: stopping.", flush=True)
             return
         endpoints = Endpoints(*(service.base_url for service in services))
+        form_url = None
+        template = options.form_template
+        if template is not None and template.is_file():
+            with progress.step("rendering the portal form with signed links, as a business process would"):
+                form_dir = render_form(
+                    internal.base_url + "/api/data-factory", officer_token, data, template,
+                    data_dir / "demo" / "form", public_url=endpoints.public,
+                ).parent  # fmt: skip
+            form_url = stack.enter_context(FormServer(form_dir, options.form_port)).url
         print(
             ready_text(endpoints=endpoints, data=data, cli=_user_cli(), data_dir=data_dir,
-                       build_dir=options.build_dir.resolve(), log_dir=log_dir),
+                       build_dir=options.build_dir.resolve(), log_dir=log_dir, form_url=form_url),
             flush=True,
         )  # fmt: skip
         _watch(services)
@@ -185,7 +199,7 @@ def _check_ports_free(ports: tuple[int, ...]) -> None:
     if busy:
         raise DemoError(
             f"port(s) {', '.join(map(str, busy))} on 127.0.0.1 are in use (another demo still running?); "
-            "stop it or choose others with --ports 9000,9001,9002"
+            "stop it or choose others with --ports 9000,9001,9002 --form-port 9003"
         )
 
 
@@ -243,8 +257,9 @@ class CliJob:
             self.process.wait()
 
 
-def _service_env(database_url: str, s3: EmbeddedS3, data_dir: Path) -> dict[str, str]:
-    """Settings for the children (``registry_api.settings``): all three share one database and S3."""
+def _service_env(database_url: str, s3: EmbeddedS3, data_dir: Path, *, public_url: str) -> dict[str, str]:
+    """Settings for the children (``registry_api.settings``): all three share one database and S3, and
+    the development link key; links are minted for the public service's address."""
     return {
         **os.environ,
         "REGISTRY_DATA_DIR": str(data_dir),
@@ -255,6 +270,8 @@ def _service_env(database_url: str, s3: EmbeddedS3, data_dir: Path) -> dict[str,
         "REGISTRY_S3__REGION": s3.region,
         "REGISTRY_S3__CREATE_BUCKETS": "true",
         "REGISTRY_LOG__FORMAT": "text",  # readable in the logs the demo points to
+        "REGISTRY_LINKS__DEV_KEY": "true",
+        "REGISTRY_LINKS__BASE_URL": public_url,
         "PYTHONUNBUFFERED": "1",
     }
 

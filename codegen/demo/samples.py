@@ -65,6 +65,16 @@ RESIDENCE = SampleFile(
     "довідка про місце проживання.pdf", "application/pdf", _pdf("Certificate of residence (sample)")
 )
 PHOTO = SampleFile("фото Петра.png", "image/png", _png())
+# An application form someone saved as HTML: a document like the others, and a script that must never
+# run from a link (the service sniffs it as text and always serves it as an attachment).
+APPLICATION = SampleFile(
+    "заява.html",
+    "text/html",
+    '<!doctype html><html><head><meta charset="utf-8"><title>Заява</title></head><body>'
+    "<script>document.title = 'SCRIPT RAN'; document.body.dataset.ran = 'yes';</script>"
+    "<h1>Заява про реєстрацію</h1><p>Прошу зареєструвати мене за адресою: Київ.</p></body></html>\n".encode(),
+)
+DOCUMENTS = (PASSPORT, RESIDENCE, APPLICATION)
 
 CITY_NAME = "Київ"
 USER_NAME = "Петро Шевченко"

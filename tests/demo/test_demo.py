@@ -107,12 +107,13 @@ def parse_instructions(output: str) -> Printed:
 
 
 @contextlib.contextmanager
-def demo_process(tmp_path: Path, ports: list[int]) -> Iterator[RunningDemo]:
+def demo_process(tmp_path: Path, ports: list[int], form_port: int | None = None) -> Iterator[RunningDemo]:
     command = [
         sys.executable, "-m", "codegen.cli", "demo",
         "--data-dir", str(tmp_path / "var"),
         "--build-dir", str(tmp_path / "build" / "user"),
         "--ports", ",".join(map(str, ports)),
+        "--form-port", str(form_port or free_port()),
     ]  # fmt: skip
     process = subprocess.Popen(
         command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8"
@@ -187,23 +188,20 @@ def test_demo_serves_what_it_prints_and_stops_cleanly(private_tmp_path: Path) ->
         for port in ports:
             assert f"http://127.0.0.1:{port}/docs" in demo.output
         printed = parse_instructions(demo.output)
-        assert len(printed.commands) == 7, demo.output
+        assert len(printed.commands) == 8, demo.output
         env = {**os.environ, **tokens(printed, workdir)}
         results = []
         for comment, command in printed.commands:
             result = run_shell(command, workdir, env)
             assert result.returncode == 0, f"{comment}\n{command}\n{result.stdout!r}\n{result.stderr!r}"
             results.append(result.stdout)
-        read_user, as_json, as_bytes, ext_search, ext_file, public_search, public_photo = results
+        read_user, as_json, as_bytes, ext_search, ext_file, public_search, public_photo, made_link = results
         assert as_bytes == ext_file == public_photo == b""  # -o: written to files, checked below
 
         user = json.loads(read_user)
         assert user["name"] == samples.USER_NAME
         assert user["photo"]["checksum"] == samples.PHOTO.checksum
-        assert [d["checksum"] for d in user["documents"]] == [
-            samples.PASSPORT.checksum,
-            samples.RESIDENCE.checksum,
-        ]
+        assert [d["checksum"] for d in user["documents"]] == [d.checksum for d in samples.DOCUMENTS]
 
         document = json.loads(as_json)
         assert base64.b64decode(document["content"]) == samples.PASSPORT.content
@@ -221,6 +219,12 @@ def test_demo_serves_what_it_prints_and_stops_cleanly(private_tmp_path: Path) ->
         public_rows = public_rows["content"] if isinstance(public_rows, dict) else public_rows
         assert [row["photo"]["id"] for row in public_rows] == [user["photo"]["id"]]
         assert (workdir / "photo.png").read_bytes() == samples.PHOTO.content
+
+        # The signed link a business process made opens on the public port without any token.
+        link = json.loads(made_link)
+        assert link["url"].startswith(f"http://127.0.0.1:{ports[2]}/api/data-factory/l/")
+        with urllib.request.urlopen(link["url"], timeout=10) as opened:  # noqa: S310 - the demo's own link
+            assert opened.read() == samples.PASSPORT.content
 
         # What is not published stays closed: the documents on the public port, the officer on ext.
         user_id = printed.commands[0][1].rsplit("/", 1)[1]
