@@ -22,6 +22,7 @@ from sqlalchemy.sql.elements import BindParameter
 
 from registry_api.errors import ApiError, ErrorCode
 from registry_api.headers import SourceHeaders
+from registry_api.nesting import NestedRead, nested_expression, nested_tables, nested_value
 from registry_api.rows import row_condition, write_denied
 from registry_api.runtime import Caller
 from registry_api.types import FileArrayType, FileType
@@ -49,6 +50,7 @@ class EntitySpec:
     table: Table
     history: Table | None = None
     primary_key: str = ""
+    nested: tuple[NestedRead, ...] = ()  # columns an entity read nests (ext:tableReadParameters)
     columns: tuple[str, ...] = field(init=False)  # the API columns, in declaration order
     json_names: Mapping[str, str] = field(init=False)  # column → camelCase property
     columns_by_json: Mapping[str, str] = field(init=False)  # camelCase property → column
@@ -76,6 +78,11 @@ class EntitySpec:
     def key(self) -> Column[Any]:
         return self.table.c[self.primary_key]
 
+    @property
+    def nested_tables(self) -> tuple[str, ...]:
+        """The tables an entity read nests rows of (the caller must be allowed to read each)."""
+        return nested_tables(self.nested)
+
 
 # ---------------------------------------------------------------------------------------------
 # Reads
@@ -85,7 +92,7 @@ def read(spec: EntitySpec, entity_id: Any, caller: Caller) -> dict[str, Any]:
     """``GET /{entity}/{id}``: the row with camelCase keys, narrowed to the columns the caller may read.
     With the business-process header, the entity's files are copied to the process's staging area."""
     runtime = caller.runtime
-    statement = spec.read_statement
+    statement = spec.read_statement if not spec.nested else _nesting_statement(spec, caller)
     row_filter = runtime.rows.read_filter(caller.identity, spec.name)
     if row_filter is not None:  # a row the caller may not see is not found (ext:rls)
         statement = statement.where(row_condition(row_filter, spec.table.c.__getitem__))
@@ -99,7 +106,26 @@ def read(spec: EntitySpec, entity_id: Any, caller: Caller) -> dict[str, Any]:
             file_values = {c: values[c] for c in spec.file_columns}
             runtime.files.copy_to_process(connection, spec.name, entity_id, file_values, root_process)
     visible = runtime.access.readable_columns(caller.identity, spec.name, spec.columns)
+    for nested in spec.nested:
+        if nested.column in visible:
+            readable = runtime.access.readable_columns(caller.identity, nested.name, nested.columns)
+            values[nested.column] = nested_value(nested, values[nested.column], readable)
     return {spec.json_names[c]: v for c, v in values.items() if c in visible}
+
+
+def _nesting_statement(spec: EntitySpec, caller: Caller) -> Any:
+    """The read with the nested columns replaced by their rows (the caller's row filters applied)."""
+    nested = {n.column: n for n in spec.nested}
+    rows = caller.runtime.rows
+    selected = [
+        nested_expression(
+            nested[c], spec.table.c[c], rows.read_filter(caller.identity, nested[c].name)
+        ).label(c)
+        if c in nested
+        else spec.table.c[c]
+        for c in spec.columns
+    ]
+    return select(*selected).where(spec.key == _ENTITY_ID)
 
 
 def not_found(spec: EntitySpec, entity_id: Any) -> ApiError:

@@ -15,12 +15,16 @@ from registry_api.access import AccessPolicy, Identity, WriteAction
 
 @dataclass(frozen=True, slots=True)
 class EntityRead:
-    """``GET /{entity}/{id}``: a table-level read grant."""
+    """``GET /{entity}/{id}``: a table-level read grant, on the table and on every table whose rows
+    the read nests (``ext:tableReadParameters``)."""
 
     table: str
+    nested: tuple[str, ...] = ()
 
     def describe(self) -> str:
-        return f"read table {self.table}"
+        if not self.nested:
+            return f"read table {self.table}"
+        return f"read table {self.table} and the tables it nests ({', '.join(self.nested)})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,8 +110,8 @@ def permits(requirement: Requirement, access: AccessPolicy, identity: Identity) 
     """Whether ``identity`` meets ``requirement`` under ``access``. Raises ``ValueError`` for
     :class:`LinkedFile`, which needs the link resolved to a :class:`FileRead` first."""
     match requirement:
-        case EntityRead(table):
-            return access.can_read_entity(identity, table)
+        case EntityRead(table, nested):
+            return all(access.can_read_entity(identity, name) for name in (table, *nested))
         case EntityWrite(table, action):
             return access.can_write_entity(identity, table, action)
         case PartialUpdate(table, columns):

@@ -464,6 +464,16 @@ class TableReadParameters:
 
 
 @dataclass(frozen=True, slots=True)
+class EntityReference:
+    """The rows a column refers to: ``table`` by its key ``key`` (``many``: a key array, as a
+    many-to-many declaration makes it)."""
+
+    table: str
+    key: str
+    many: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class EntityLink:
     column: str
     entity: str  # the ``name`` of another nested entity
@@ -638,6 +648,36 @@ class Regulation:
 
     def search_condition(self, name: str) -> SearchCondition | None:
         return self._scs_by_name.get(name)
+
+    def referenced_entity(self, table_name: str, column: str) -> EntityReference | None:
+        """What a ``fetchType="entity"`` column points at: the many-to-many declaration whose key
+        array it is (a list of rows), or its single-column foreign key (one row); None otherwise."""
+        table = self.table(table_name)
+        if table is None:
+            return None
+        for m2m in self.many2many:
+            if m2m.main_table == table.name and m2m.reference_keys_array == column:
+                referenced = self.table(m2m.reference_table)
+                if referenced is not None and len(referenced.primary_key) == 1:
+                    return EntityReference(referenced.name, referenced.primary_key[0], many=True)
+                return None
+        for fk in table.foreign_keys:
+            if fk.columns == (column,) and len(fk.referenced_columns) == 1:
+                return EntityReference(fk.referenced_table, fk.referenced_columns[0], many=False)
+        return None
+
+    def nested_reads(self, table_name: str) -> tuple[tuple[str, EntityReference], ...]:
+        """The columns an entity read of ``table_name`` nests (``ext:tableReadParameters`` with
+        ``fetchType="entity"``), with what each points at."""
+        found: list[tuple[str, EntityReference]] = []
+        for parameters in self.read_parameters:
+            if parameters.table != table_name:
+                continue
+            for parameter in parameters.columns:
+                reference = self.referenced_entity(table_name, parameter.column)
+                if parameter.fetch_type is FetchType.ENTITY and reference is not None:
+                    found.append((parameter.column, reference))
+        return tuple(found)
 
     def rls_rules_on(self, check_table: str, kind: RlsKind) -> tuple[RlsRule, ...]:
         """The rules of ``kind`` that name ``check_table`` (a table or a ``<sc>_v`` view)."""

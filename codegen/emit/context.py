@@ -3,7 +3,7 @@ Python name, path and type decided here so the templates only lay text out."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from codegen.emit.names import class_name, field_name, identifier, module_name
 from codegen.emit.types import column_type
@@ -55,6 +55,22 @@ class ColumnView:
 
 
 @dataclass(frozen=True)
+class NestedView:
+    """A column an entity read nests (``ext:tableReadParameters fetchType="entity"``)."""
+
+    column: ColumnView
+    table_var: str  # tables.py variable of the referenced table
+    table_class: str | None  # its pydantic model (tables without a single-column key have none)
+    key: str
+    many: bool
+
+    @property
+    def annotation(self) -> str:
+        row = self.table_class or "dict[str, Any]"
+        return f"list[{row}]" if self.many else f"{row} | None"
+
+
+@dataclass(frozen=True)
 class TableView:
     name: str
     var: str  # tables.py variable
@@ -70,6 +86,12 @@ class TableView:
     history_columns: tuple[ColumnView, ...]
     service_columns: tuple[ColumnView, ...]  # ddm_* on the main table
     primary_key: ColumnView | None
+    nested: tuple[NestedView, ...] = ()
+
+    @property
+    def read_class_name(self) -> str:
+        """The model of ``GET /{entity}/{id}``: the entity's, or one with the nested rows."""
+        return self.class_name + "Read" if self.nested else self.class_name
 
     @property
     def file_columns(self) -> tuple[ColumnView, ...]:
@@ -147,6 +169,7 @@ class RegistryView:
 
 def build(regulation: Regulation) -> RegistryView:
     tables = tuple(_table(regulation, t) for t in regulation.api_tables)
+    tables = tuple(_with_nested(regulation, t, {t.name: t for t in tables}) for t in tables)
     by_name = {t.name: t for t in tables}
     partials = tuple(_partial(p, by_name[p.table]) for p in regulation.partial_updates if p.table in by_name)
     return RegistryView(
@@ -229,6 +252,17 @@ def _table(regulation: Regulation, table: Table) -> TableView:
         service_columns=service_columns,
         primary_key=keys[0] if len(keys) == 1 else None,
     )
+
+
+def _with_nested(regulation: Regulation, view: TableView, tables: dict[str, TableView]) -> TableView:
+    columns = {c.name: c for c in view.columns}
+    nested: list[NestedView] = []
+    for column, reference in regulation.nested_reads(view.name):
+        target = tables.get(reference.table)
+        if column in columns and target is not None:
+            model = target.class_name if target.routed else None
+            nested.append(NestedView(columns[column], target.var, model, reference.key, reference.many))
+    return replace(view, nested=tuple(nested)) if nested else view
 
 
 _QUERY_TYPES: dict[ValueType, str] = {

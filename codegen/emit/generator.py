@@ -171,7 +171,8 @@ def _models_imports(view: RegistryView) -> str:
     columns = [c for t in view.routed_tables for c in t.columns] + [
         c for p in view.partials for c in p.columns
     ]
-    return _types(imports, (c.py_type for c in columns)).render()
+    nested = [n.annotation for t in view.routed_tables for n in t.nested]
+    return _types(imports, [*(c.py_type for c in columns), *nested]).render()
 
 
 def _entity_imports(table: TableView) -> str:
@@ -185,6 +186,10 @@ def _entity_imports(table: TableView) -> str:
     imports.add("...models", table.class_name).add("...tables", table.var)
     if table.history_var:
         imports.add("...tables", table.history_var)
+    if table.nested:
+        imports.add("registry_api.nesting", "NestedRead").add("...models", table.read_class_name)
+        for nested in table.nested:
+            imports.add("...tables", nested.table_var)
     if table.file_columns:
         imports.add("fastapi", "Path").add("registry_api.http", "file_endpoints")
         imports.add("registry_api.http.openapi", "FILE_CONTENT_RESPONSES")

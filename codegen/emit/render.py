@@ -10,7 +10,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from codegen.emit.context import ColumnView, ParamView
+from codegen.emit.context import ColumnView, NestedView, ParamView
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 LINE = 110
@@ -28,7 +28,11 @@ def environment() -> Environment:
     env.filters["pyrepr"] = pyrepr
     env.filters["pytuple"] = pytuple
     env.globals.update(
-        docstring=docstring, column_decl=column_decl, field_decl=field_decl, param_decl=param_decl
+        docstring=docstring,
+        column_decl=column_decl,
+        field_decl=field_decl,
+        param_decl=param_decl,
+        nested_decl=nested_decl,
     )
     return env
 
@@ -103,3 +107,21 @@ def param_decl(param: ParamView, body: bool) -> str:
     if param.maximum is not None:
         arguments.append(f"le={param.maximum}")
     return call(f"{param.attr}: {annotation} = Field", arguments, 4)
+
+
+def nested_decl(nested: tuple[NestedView, ...], indent: int) -> str:
+    """``nested=(NestedRead(...), ...),`` of an ``EntitySpec``, laid out as ruff would."""
+    pad = " " * indent
+    items = [
+        call(
+            "NestedRead",
+            [pyrepr(n.column.name), n.table_var, pyrepr(n.key), *(["many=True"] if n.many else [])],
+            0,
+        )
+        for n in nested
+    ]
+    flat = f"{pad}nested=({', '.join(items)}{',' if len(items) == 1 else ''}),"
+    if len(flat) <= LINE:
+        return flat
+    inner = "".join(f"{pad}    {item},\n" for item in items)
+    return f"{pad}nested=(\n{inner}{pad}),"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from codegen.reader.state import ReaderState, TableState
-from schemas.regulation import Location
+from schemas.regulation import FetchType, Location
 
 
 def check_final_tables(state: ReaderState) -> None:
@@ -33,4 +33,27 @@ def _check_file_keys(state: ReaderState, table: TableState) -> None:
                 "FILE_COLUMN_AS_KEY",
                 f"file column '{table.name}.{column}' is used in {role}; files cannot be keys",
                 location,
+            )
+
+
+def check_read_parameters(state: ReaderState) -> None:
+    """``fetchType="entity"`` needs a column that refers to rows: a single-column foreign key or the
+    key array of an ``ext:createMany2Many`` (the reference refuses the changeSet otherwise)."""
+    for parameters in state.read_parameters.values():
+        table = state.tables.get(parameters.table)
+        if table is None:
+            continue
+        link = state.many2many.get(table.name)
+        for parameter in parameters.columns:
+            if parameter.fetch_type is not FetchType.ENTITY or parameter.column not in table.columns:
+                continue
+            if link is not None and link.reference_keys_array == parameter.column:
+                continue
+            if any(fk.columns == (parameter.column,) for fk in table.foreign_keys):
+                continue
+            state.report(
+                "READ_PARAMETER_NOT_A_REFERENCE",
+                f'ext:tableReadParameters: {table.name}.{parameter.column} has fetchType="entity" but is '
+                "neither a foreign key nor the key array of an ext:createMany2Many; there is no row to nest",
+                parameters.location or Location("?", 0),
             )

@@ -119,6 +119,9 @@ CODES: dict[str, CodeInfo] = {
     "RLS_SEARCH_UNFILTERABLE": CodeInfo(
         W, "a search condition reads a table with read rules but cannot be filtered by them: it is denied"
     ),
+    "READ_PARAMETER_NOT_A_REFERENCE": CodeInfo(
+        E, 'ext:tableReadParameters fetchType="entity" on a column that is no foreign key or many-to-many'
+    ),
     "COMPOSITE_UNKNOWN_ENTITY": CodeInfo(
         W, "an ext:link names a nested entity the composite entity does not declare"
     ),

@@ -231,7 +231,12 @@ def table_read_parameters(state: ReaderState, node: XmlNode, site: Site) -> Tabl
     if table is not None:
         state.check_columns(table, [p.column for p in parameters], where, "ext:tableReadParameters")
     result = TableReadParameters(table_name, tuple(parameters), where)
-    state.read_parameters[table_name] = result
+    # Later declarations change the columns they name and keep the others (the reference adds and
+    # removes one nested-read row per column): the last fetchType of a column wins.
+    earlier = state.read_parameters.get(table_name)
+    merged = {p.column: p for p in (earlier.columns if earlier else ())}
+    merged.update({p.column: p for p in parameters})
+    state.read_parameters[table_name] = TableReadParameters(table_name, tuple(merged.values()), where)
     return result
 
 

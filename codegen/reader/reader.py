@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from codegen.reader.apply import apply_changeset
-from codegen.reader.checks import check_final_tables
+from codegen.reader.checks import check_final_tables, check_read_parameters
 from codegen.reader.loader import Loader
 from codegen.reader.rls import check_final_rules, search_diagnostics
 from codegen.reader.state import ReaderState
@@ -69,6 +69,7 @@ def read_regulation(path: str | Path, *, realms: Mapping[str, RealmKind] | None 
             Location(loader.result.files[0] if loader.result.files else main.name, 1),
         )
     check_final_tables(state)
+    check_read_parameters(state)
     check_final_rules(state)
     order = {file: index for index, file in enumerate(loader.result.files)}
     diagnostics = _in_order(tuple(state.diagnostics.items), order)

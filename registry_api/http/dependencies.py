@@ -58,9 +58,10 @@ def _require(request: Request, requirement: Requirement) -> Caller:
     return caller
 
 
-def read_access(request: Request, table: str) -> Caller:
-    """For ``GET /{entity}/{id}``: the caller, if they may read ``table``."""
-    return _require(request, EntityRead(table))
+def read_access(request: Request, table: str, nested: Sequence[str] = ()) -> Caller:
+    """For ``GET /{entity}/{id}``: the caller, if they may read ``table`` and every table whose rows
+    the read nests."""
+    return _require(request, EntityRead(table, tuple(nested)))
 
 
 def search_access(request: Request, search_condition: str) -> Caller:

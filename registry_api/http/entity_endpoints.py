@@ -20,7 +20,8 @@ from registry_api.runtime import Caller
 
 def read(spec: EntitySpec, entity_id: Any, request: Request) -> Response:
     """``GET /{entity}/{id}``."""
-    return json_response(entities.read(spec, entity_id, read_access(request, spec.name)))
+    caller = read_access(request, spec.name, spec.nested_tables)
+    return json_response(entities.read(spec, entity_id, caller))
 
 
 def create(spec: EntitySpec, body: BaseModel, caller: Caller) -> dict[str, str]:

@@ -12,6 +12,7 @@ A route's requirement comes from what the route itself declares: a :class:`Requi
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute, Match
 
+from registry_api.entities import EntitySpec
 from registry_api.http.app import RegistryRoutes
 from registry_api.http.dependencies import Requires
 from registry_api.http.file_endpoints import FILE_IN_PATH_ROUTES, SHORT_LINK_ROUTE, SIGNED_LINK_ROUTE
@@ -97,8 +99,15 @@ def requirements_by_endpoint(routes: RegistryRoutes) -> dict[Any, Requirement]:
         (table,) = tables
         for route, endpoint in _endpoints(router):
             if _declared(route) is None and "GET" in (route.methods or ()):
-                found[endpoint] = EntityRead(table)
+                found[endpoint] = EntityRead(table, _nested_tables(endpoint, table))
     return found
+
+
+def _nested_tables(endpoint: Any, table: str) -> tuple[str, ...]:
+    """The tables an entity read nests: its router module's ``EntitySpec`` knows them."""
+    module = sys.modules.get(getattr(endpoint, "__module__", ""))
+    specs = [v for v in vars(module).values() if isinstance(v, EntitySpec)] if module else []
+    return next((spec.nested_tables for spec in specs if spec.name == table), ())
 
 
 def _requirement(

@@ -265,18 +265,10 @@ def _referenced(sc: SearchCondition, column: ScColumn, regulation: Regulation) -
     """The (table, key column) a ``fetchType="entity"`` column points at: its foreign key, or the
     many-to-many declaration for an array of ids."""
     sc_table = sc.table_of(column.table_alias)
-    table = regulation.table(sc_table.name) if sc_table is not None else None
-    if table is None:
+    if sc_table is None:
         return None
-    for fk in table.foreign_keys:
-        if fk.columns == (column.name,) and len(fk.referenced_columns) == 1:
-            return fk.referenced_table, fk.referenced_columns[0]
-    for m2m in regulation.many2many:
-        if m2m.main_table == table.name and m2m.reference_keys_array == column.name:
-            referenced = regulation.table(m2m.reference_table)
-            if referenced is not None and len(referenced.primary_key) == 1:
-                return referenced.name, referenced.primary_key[0]
-    return None
+    reference = regulation.referenced_entity(sc_table.name, column.name)
+    return None if reference is None else (reference.table, reference.key)
 
 
 def _group_of(sc: SearchCondition, group: LogicGroup) -> ParameterGroup:

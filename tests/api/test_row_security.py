@@ -6,40 +6,21 @@ sees nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from registry_api.embedded import EmbeddedPostgres, EmbeddedS3
+from registry_api.embedded import EmbeddedS3
 from registry_api.settings import Profile
-from tests.conftest import created_database
-from tests.served_registry import REPO_ROOT, ServedRegistry, TestRealms, generate_registry, served_registry
+from tests.api.facility_fixtures import NATIONAL, database, facilities
+from tests.served_registry import ServedRegistry, TestRealms, served_registry
 
-FACILITIES = REPO_ROOT / "examples" / "facility-registry"
-NATIONAL = {"katottg": "UA"}  # every territory starts with UA
+__all__ = ["database", "facilities"]  # fixtures
+
 VINNYTSIA = {"katottg": "UA05"}
 PDF = b"%PDF-1.4 licence\n"
-
-
-@pytest.fixture(scope="module")
-def database(postgres: EmbeddedPostgres) -> Iterator[str]:
-    with created_database(postgres, prefix="rls") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def facilities(
-    tmp_path_factory: pytest.TempPathFactory, database: str, s3: EmbeddedS3, realms: TestRealms
-) -> Iterator[ServedRegistry]:
-    registry = generate_registry(FACILITIES, tmp_path_factory.mktemp("facility-registry"))
-    links = {"signing_keys": ["rls-test-signing-key-" + "x" * 32]}
-    with served_registry(
-        registry, database, s3, realms, tmp_path_factory.mktemp("var"), links=links
-    ) as served:
-        yield served
 
 
 @pytest.fixture(scope="module")

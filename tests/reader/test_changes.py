@@ -327,7 +327,12 @@ def test_types_domains_and_other_declarations(write_changelog: WriteChangelog) -
     regulation = _read(
         write_changelog,
         PERSON
-        + """<changeSet id="types" author="t">
+        + table("city")
+        + """<changeSet id="fk" author="t">
+          <addForeignKeyConstraint baseTableName="person" baseColumnNames="city_id"
+              constraintName="fk_person_city" referencedTableName="city" referencedColumnNames="city_id"/>
+        </changeSet>
+        <changeSet id="types" author="t">
           <ext:createType name="type_status"><ext:asEnum>
             <ext:label translation="Активний">ACTIVE</ext:label><ext:label>CLOSED</ext:label>
           </ext:asEnum></ext:createType>
