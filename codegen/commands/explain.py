@@ -5,7 +5,8 @@ decided (routing, authentication, RBAC grant with its file:line, Istio policy)?
     registry-api explain DIR --all-roles
 
 Exit codes: 0 the service's handler would answer (or the matrix was printed), 1 the request would be
-refused (not routed, 401, 403), 2 usage errors (no such output tree, bad options).
+refused (not routed, 401, 403) or its access check is unknown, 2 usage errors (no such output tree, bad
+options).
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def explain_command(
         typer.echo(json.dumps(answer.to_json(), indent=2, ensure_ascii=False))
     else:
         typer.echo(render_text(answer), nl=False)
-    if answer.service_status is not None:
+    if answer.service_status is not None or not answer.determined:
         raise typer.Exit(1)
 
 

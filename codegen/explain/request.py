@@ -86,6 +86,11 @@ class Explanation:
         return None
 
     @property
+    def determined(self) -> bool:
+        """False when a step of the service could not be decided without the database, or at all."""
+        return not any(s.undecided and not s.passed for s in self.steps if s.name != "mesh")
+
+    @property
     def mesh(self) -> Step | None:
         return next((s for s in self.steps if s.name == "mesh"), None)
 
@@ -99,6 +104,7 @@ class Explanation:
             "route": self.route,
             "requirement": self.requirement,
             "serviceStatus": self.service_status,
+            "determined": self.determined,
             "steps": [
                 {
                     "name": s.name,
@@ -305,6 +311,9 @@ def explain(
     if isinstance(resolution.requirement, LinkedFile | SignedLinkToken):
         # Decided by the link: resolved first (404 when unknown), then (short links) the caller.
         steps.append(Step("access", True, None, resolution.requirement.describe(), undecided=True))
+    elif resolution.requirement_unknown:
+        why = "the route decides access in a way explain does not know (a bug: please report it)"
+        steps.append(Step("access", False, None, why, undecided=True))
     elif resolution.routed and resolution.requirement is not None:
         steps.append(_authentication(deployed, realm))
         if steps[-1].passed:
@@ -340,6 +349,8 @@ def render_text(explanation: Explanation) -> str:
         lines += [f"  {'':<25}{rule}" for rule in step.rules]
     status = explanation.service_status
     verdict = "the route's handler answers" if status is None else f"the service answers {status}"
+    if not explanation.determined:
+        verdict = "undetermined"
     mesh = explanation.mesh
     if mesh is not None and not mesh.passed and not mesh.undecided:
         verdict += f"; behind the mesh, Istio answers {mesh.status} first"

@@ -51,6 +51,7 @@ class Resolution:
     requirement: Requirement | None = None
     allowed_methods: tuple[str, ...] = ()
     path: str = ""  # the route's path template, with the app's prefix
+    requirement_unknown: bool = False  # a registry route whose access check is not known here
 
     @property
     def routed(self) -> bool:
@@ -150,7 +151,11 @@ def resolve(app: FastAPI, routes: RegistryRoutes, method: str, path: str) -> Res
             params = dict(child.get("path_params", {}))
             requirement = _requirement(route, params, requirements_by_endpoint(routes))
             shown = str(getattr(candidate, "path_format", None) or getattr(route, "path", ""))
-            return Resolution(None, route, params, requirement, path=shown)
+            # Every route of the registry and of the file service carries tags; the platform's open
+            # routes (health, API docs) do not. A tagged route whose requirement is not known here is
+            # reported as unknown, never as open.
+            unknown = requirement is None and isinstance(route, APIRoute) and bool(route.tags)
+            return Resolution(None, route, params, requirement, path=shown, requirement_unknown=unknown)
         if match is Match.PARTIAL:
             partial.append(route)
     if partial:
