@@ -192,7 +192,7 @@ def _entity_imports(table: TableView) -> str:
             imports.add("...tables", nested.table_var)
     if table.file_columns:
         imports.add("fastapi", "Path").add("registry_api.http", "file_endpoints")
-        imports.add("registry_api.http.openapi", "FILE_CONTENT_RESPONSES")
+        imports.add("registry_api.http.openapi", "FILE_CONTENT_OPENAPI_EXTRA", "FILE_CONTENT_RESPONSES")
     return _types(imports, [table.primary_key.py_type]).render()
 
 

@@ -31,6 +31,7 @@ from registry_api.http.guards import RequestGuard
 from registry_api.http.health import install_health
 from registry_api.http.observe import ObservedRequests, RouteTemplates
 from registry_api.http.openapi_errors import document_error_responses
+from registry_api.http.openapi_security import install_security_schemes
 from registry_api.http.problems import install_problem_handlers
 from registry_api.profiles import RoutePlan
 from registry_api.runtime import Runtime, Security
@@ -133,6 +134,7 @@ def create_app(
     install_health(app, expected_changesets)
     install_docs(app, OPENAPI_PATH)
     document_error_responses(app, anonymous=settings.profile is Profile.PUBLIC)
+    install_security_schemes(app, anonymous=settings.profile is Profile.PUBLIC)
     app.add_middleware(
         RequestGuard,
         max_body_bytes=settings.http.max_json_body_bytes,

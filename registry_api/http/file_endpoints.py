@@ -20,6 +20,7 @@ from registry_api.errors import ApiError, ErrorCode
 from registry_api.files import DownloadQuery, FormContext, UploadBody
 from registry_api.http.dependencies import authenticated, caller_of, file_access, runtime_of
 from registry_api.http.openapi import (
+    FILE_CONTENT_OPENAPI_EXTRA,
     FILE_CONTENT_RESPONSES,
     LINK_CONTENT_RESPONSES,
     LIST_LINKS_RESPONSES,
@@ -135,6 +136,7 @@ def files_router(plan: RoutePlan, file_columns: frozenset[tuple[str, str]] | Non
             short_link,
             methods=["GET"],
             responses=FILE_CONTENT_RESPONSES,
+            openapi_extra=FILE_CONTENT_OPENAPI_EXTRA,
             response_class=Response,
             summary="The file behind a short link",
             name=SHORT_LINK_ROUTE,
@@ -186,6 +188,7 @@ def _add_signed_link_routes(router: APIRouter) -> None:
         signed_link,
         methods=["GET"],
         responses=LINK_CONTENT_RESPONSES,
+        openapi_extra={**FILE_CONTENT_OPENAPI_EXTRA, "security": []},  # the link is the authorisation
         response_class=Response,
         summary="The file behind a signed link (no token needed: the link is the authorisation)",
     )

@@ -141,3 +141,38 @@ REVOKE_LINK_RESPONSES: dict[int | str, dict[str, Any]] = {
     **_LINK_MANAGEMENT_ERRORS,
     404: _problem("No such link of that file (NOT_FOUND)."),
 }
+
+
+def _header(name: str, description: str, example: str) -> dict[str, Any]:
+    return {"name": name, "in": "header", "required": False, "schema": {"type": "string"},
+            "description": description, "example": example}  # fmt: skip
+
+
+_ETAG = '"5d41402abc4b2a76"'
+
+# The request headers a file route honours (``registry_api.files.conditional``), for ``openapi_extra``.
+FILE_CONTENT_OPENAPI_EXTRA: dict[str, Any] = {
+    "parameters": [
+        _header(
+            "Accept",
+            "`application/json`: the file as Base64 inside JSON (`content`, `checksum`, `filename`); "
+            "anything else: the raw bytes (`application/octet-stream` or the file's own type).",
+            "application/octet-stream",
+        ),
+        _header(
+            "Range",
+            "One byte range of the raw file (`bytes=0-1023`, `bytes=-500`): 206, or 416.",
+            "bytes=0-1023",
+        ),
+        _header(
+            "If-None-Match",
+            "The ETag of a copy you hold: 304 when the file is unchanged.",
+            '"5d41402abc4b2a76"',
+        ),
+        _header(
+            "If-Range",
+            "With `Range`: the range only while the file still has this ETag, else all of it.",
+            '"5d41402abc4b2a76"',
+        ),
+    ]
+}

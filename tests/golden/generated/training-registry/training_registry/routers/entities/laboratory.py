@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 
 from registry_api.entities import EntitySpec
 from registry_api.http import dependencies, entity_endpoints, file_endpoints
-from registry_api.http.openapi import FILE_CONTENT_RESPONSES
+from registry_api.http.openapi import FILE_CONTENT_OPENAPI_EXTRA, FILE_CONTENT_RESPONSES
 from registry_api.runtime import Caller
 from schemas.wire import EntityId
 
@@ -75,6 +75,7 @@ premises_file_files = APIRouter(tags=["files"])
     "/files/laboratory/{id}/premises-file/{fileId}",
     response_class=Response,
     responses=FILE_CONTENT_RESPONSES,
+    openapi_extra=FILE_CONTENT_OPENAPI_EXTRA,
 )
 def read_laboratory_premises_file(
     request: Request,

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 
 from registry_api.entities import EntitySpec
 from registry_api.http import dependencies, entity_endpoints, file_endpoints
-from registry_api.http.openapi import FILE_CONTENT_RESPONSES
+from registry_api.http.openapi import FILE_CONTENT_OPENAPI_EXTRA, FILE_CONTENT_RESPONSES
 from registry_api.runtime import Caller
 from schemas.wire import EntityId
 
@@ -74,6 +74,7 @@ photo_files = APIRouter(tags=["files"])
     "/files/user/{id}/photo/{fileId}",
     response_class=Response,
     responses=FILE_CONTENT_RESPONSES,
+    openapi_extra=FILE_CONTENT_OPENAPI_EXTRA,
 )
 def read_user_photo(
     request: Request,
@@ -100,6 +101,7 @@ documents_files = APIRouter(tags=["files"])
     "/files/user/{id}/documents/{fileId}",
     response_class=Response,
     responses=FILE_CONTENT_RESPONSES,
+    openapi_extra=FILE_CONTENT_OPENAPI_EXTRA,
 )
 def read_user_documents(
     request: Request,
