@@ -11,6 +11,8 @@ measures (files are attached to ``user.photo``):
   whole body). "raw" and "JSON" are the steady state: that object version was hashed once and is
   trusted since (docs/files.md "Integrity"); "raw, hashed" forgets that before each round, so it is
   what a first download — or every download with ``files.rehash_every_download`` — costs;
+* the same file through a signed link (``/l/<token>``, no token: the signature, the link's row and
+  its use count instead), next to the API path;
 * the server's peak RSS over its idle RSS (after start-up, before any transfer) while a 1 GiB
   file is uploaded (streamed multipart) and then downloaded raw — after the 256 MiB runs, so what
   the allocator kept from them counts too.
@@ -43,6 +45,7 @@ MIB = 1024 * 1024
 BOUNDARY = b"benchBOUNDARY7MA4YWxkTrZu0gW"
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "user"
 RUNS = 7  # rounds of the 256 MiB downloads; medians are reported
+LINK_KEY = "bench-link-key-" + "k" * 32
 WRITE_HEADERS = {
     "X-Source-System": "bench",
     "X-Source-Application": "bench",
@@ -73,6 +76,7 @@ def serve(config: dict[str, Any]) -> None:
             },
             "files": {"max_upload_bytes": 2 * 1024 * MIB, "chunk_bytes": config.get("chunk_bytes", MIB)},
             "auth": {"dev_auth": True},
+            "links": {"signing_keys": [LINK_KEY]},
         }
     )
     app = build_app(settings, load_generated(Path(config["out_dir"])))
@@ -290,6 +294,9 @@ def _measure(base_url: str, server_pid: int, s3: Any, conninfo: str, token: str)
         uploaded = upload(client, size, "quarter.bin")
         entity_id = attach(client, uploaded)
         url = f"{base_url}{API}/files/user/{entity_id}/photo/{uploaded['id']}"
+        minted = client.post(f"{API}/files/user/{entity_id}/photo/{uploaded['id']}/links", json={})
+        minted.raise_for_status()
+        signed_url = base_url + minted.json()["url"]  # opened without a token, as a browser does
         pool = urllib3.PoolManager()
 
         def hashed_download() -> tuple[float, int]:
@@ -307,6 +314,7 @@ def _measure(base_url: str, server_pid: int, s3: Any, conninfo: str, token: str)
                 "raw, hashed": hashed_download,
                 "raw": lambda: timed_download(pool, url, "*/*", token),
                 "json": lambda: timed_download(pool, url, "application/json", token),
+                "signed": lambda: timed_download(pool, signed_url, "*/*"),
             },
         )
         direct_s, direct_n = timed["direct"]
@@ -317,6 +325,7 @@ def _measure(base_url: str, server_pid: int, s3: Any, conninfo: str, token: str)
             "raw, hashed": "API raw, hashed",
             "raw": "API raw",
             "json": "API JSON (Base64)",
+            "signed": "signed link, no token",
         }
         for name, label in labels.items():
             seconds, received = timed[name]

@@ -27,6 +27,7 @@ CHECKS = (
     "response_schema_conformance",
 )
 MAX_EXAMPLES = 50  # per operation and phase: a few thousand requests, well under a minute per profile
+LINK_KEY = "fuzzing-link-key-" + "f" * 32
 CALLERS = {Profile.INTERNAL: ("officer",), Profile.EXT: ("trembita-invoker",), Profile.PUBLIC: ()}
 
 
@@ -49,6 +50,7 @@ def served(
                 realms,
                 tmp_path_factory.mktemp(profile.value),
                 profile=profile,
+                links={"signing_keys": [LINK_KEY]},  # so minting and opening links are fuzzed too
             )
             running[profile] = context.__enter__()
             contexts.append(context)
