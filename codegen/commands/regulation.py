@@ -1,6 +1,7 @@
 """Commands: ``lint`` and ``show`` (the regulation reader).
 
-Exit codes: 0 no errors, 1 the regulation has errors, 2 usage errors (bad option, missing path).
+Exit codes: 0 no errors, 1 the regulation has errors (or, with ``lint --strict``, warnings), 2 usage
+errors (bad option, missing path).
 """
 
 from __future__ import annotations
@@ -62,8 +63,9 @@ def lint(
     ),
     output_format: OutputFormat = typer.Option(OutputFormat.TEXT, "--format", help="text or json."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Also list the changes not used by the API."),
+    strict: bool = typer.Option(False, "--strict", help="Warnings fail too (exit 1): for a modeller's CI."),
 ) -> None:
-    """Read a regulation and print its diagnostics (exit 1 when it has errors)."""
+    """Read a regulation and print its diagnostics (exit 1 when it has errors, or warnings with --strict)."""
     regulation = _read(regulation_path)
     if output_format is OutputFormat.JSON:
         typer.echo(
@@ -79,7 +81,8 @@ def lint(
             for line in _not_used_by_api(regulation):
                 typer.echo(line)
         typer.echo(_summary_line(regulation))
-    if any(d.severity is Severity.ERROR for d in regulation.diagnostics):
+    failing = (Severity.ERROR, Severity.WARNING) if strict else (Severity.ERROR,)
+    if any(d.severity in failing for d in regulation.diagnostics):
         raise typer.Exit(1)
 
 

@@ -79,10 +79,12 @@ PLATFORM_PROCEDURES = re.compile(
 
 def build_change(change: Change, env: BuildEnv) -> list[str]:
     """The statements for one change; raises ``ChangeError`` for a change that cannot be applied."""
+    # By local name, whatever the prefix: the reader reads <exposeSearchCondition> or xsi:rbac as the
+    # ext: tag (EXT_PREFIX_MISSING, EXT_NAMESPACE), and none of these names is a Liquibase change.
     name = local_tag(change.tag)
-    if name in API_ONLY_TAGS and change.tag.startswith("ext:"):
+    if name in API_ONLY_TAGS:
         return []
-    if name in PLATFORM_ONLY_TAGS and change.tag.startswith("ext:"):
+    if name in PLATFORM_ONLY_TAGS:
         env.notices.append(
             f"NOTICE: {change.tag} at {change.location} needs the reference platform "
             "(replica/Citus/analytics/async load); not applicable on plain PostgreSQL, "

@@ -255,9 +255,15 @@ def migrate(
     ``dry_run``: print the SQL that would run to ``out`` and change nothing.
     ``lock_wait_s``: how long to wait for another migrator holding the database's changelog lock (said
     once, on ``out`` or else the log); what it applied is then up to date here.
-    Raises ``MigrationError`` (a changeset failed or was edited) or ``MigrationLockedError`` (the lock was
-    still held after ``lock_wait_s``).
+    Raises ``MigrationError`` (the regulation has errors: nothing is done; a changeset failed or was
+    edited) or ``MigrationLockedError`` (the lock was still held after ``lock_wait_s``).
     """
+    if regulation.errors:  # what lint reports as an error would fail here, maybe half-way through
+        first = regulation.errors[0]
+        raise MigrationError(
+            f"the regulation has {len(regulation.errors)} error(s) (`registry-api lint` lists them), e.g. "
+            f"{first.location.file}:{first.location.line}: {first.code} {first.message}; nothing was migrated"
+        )
     try:
         runtime = RuntimeContexts.parse(contexts)
     except ContextSyntaxError as error:

@@ -53,6 +53,8 @@ SEARCH_CONDITION_TAGS = frozenset(
     }
 )
 
+RAW_SQL_TAGS = frozenset({"sql", "sqlFile"})
+
 # Known tags that do not shape the API: kept for the migrator only.
 DATABASE_ONLY_TAGS = frozenset(
     [
@@ -164,6 +166,9 @@ def apply_changeset(state: ReaderState, raw: RawChangeSet, seen: set[tuple[str, 
         model: ChangeModel | None = None
         if handler is not None:
             model = handler(state, change_node, site)
+        elif tag in RAW_SQL_TAGS:
+            for table in state.tables.values():
+                table.touched_by_sql = True  # it may add columns the regulation does not declare
         elif tag not in DATABASE_ONLY_TAGS:
             state.report(
                 "UNKNOWN_TAG",

@@ -18,6 +18,13 @@ def _check_file_keys(state: ReaderState, table: TableState) -> None:
     file_columns = {name for name, column in table.columns.items() if column.is_file}
     if not file_columns:
         return
+    if len(table.primary_key) > 1:  # the file routes name one entity id: /files/<t>/<id>/<field>/<file>
+        state.report(
+            "FILE_COLUMNS_NEED_SINGLE_KEY",
+            f"table '{table.name}' has file columns ({', '.join(sorted(file_columns))}) and a primary key of "
+            f"{len(table.primary_key)} columns; the service reads files by one entity id",
+            table.location or Location("?", 0),
+        )
     used: list[tuple[str, str]] = [(c, "the primary key") for c in table.primary_key]
     used += [(c, "a unique constraint") for u in table.unique_constraints for c in u.columns]
     used += [(c, "a foreign key") for f in table.foreign_keys for c in f.columns]

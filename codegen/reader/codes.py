@@ -47,7 +47,14 @@ CODES: dict[str, CodeInfo] = {
     "MISSING_ATTRIBUTE": CodeInfo(E, "a required attribute is missing"),
     "INVALID_VALUE": CodeInfo(E, "an attribute value is not one of the allowed values"),
     "DUPLICATE_CHANGESET": CodeInfo(
-        W, "two changeSets share id, author and file (Liquibase refuses this at update)"
+        E, "two changeSets share id, author and file (migrate and Liquibase refuse this)"
+    ),
+    "CONTEXT_INVALID": CodeInfo(E, "a changeSet's context expression cannot be read (migrate refuses it)"),
+    "MIGRATION_REFUSED": CodeInfo(
+        E, "migrate cannot apply a change (an unsupported tag, a missing file, a platform procedure, ...)"
+    ),
+    "MIGRATION_REFUSED_IN_CONTEXT": CodeInfo(
+        W, "migrate cannot apply a change of a changeSet with a context; leave it out with --contexts"
     ),
     "UNKNOWN_TAG": CodeInfo(
         W, "a tag the reader does not know; it is kept for the migrator but not interpreted"
@@ -69,10 +76,18 @@ CODES: dict[str, CodeInfo] = {
     "FILE_COLUMN_AS_KEY": CodeInfo(
         E, "a file column is used in a primary key, foreign key or unique constraint"
     ),
+    "FILE_COLUMNS_NEED_SINGLE_KEY": CodeInfo(
+        E, "a table with file columns has a primary key of several columns (the file routes name one id)"
+    ),
     "UNKNOWN_TABLE": CodeInfo(
         W, "a change names a table the regulation does not declare (it may come from raw SQL or the platform)"
     ),
-    "UNKNOWN_COLUMN": CodeInfo(W, "a change names a column its table does not declare"),
+    "UNKNOWN_COLUMN": CodeInfo(
+        E, "a change names a column its table does not have (no raw SQL ran since the table was created)"
+    ),
+    "UNKNOWN_COLUMN_AFTER_SQL": CodeInfo(
+        W, "a change names a column its table does not declare; raw SQL that ran before may have added it"
+    ),
     "UNKNOWN_TYPE": CodeInfo(W, "dropType/dropDomain names a type or domain that does not exist"),
     # search conditions and exposure
     "UNKNOWN_SEARCH_CONDITION": CodeInfo(

@@ -11,6 +11,7 @@ from pathlib import Path
 from codegen.reader.apply import apply_changeset
 from codegen.reader.checks import check_final_tables, check_read_parameters
 from codegen.reader.loader import Loader
+from codegen.reader.migration import migration_diagnostics
 from codegen.reader.rls import check_final_rules, search_diagnostics
 from codegen.reader.state import ReaderState
 from schemas.realms import REFERENCE_REALM_NAMES, RealmKind
@@ -96,7 +97,11 @@ def read_regulation(path: str | Path, *, realms: Mapping[str, RealmKind] | None 
     if regulation.rls_rules:
         found = search_diagnostics(regulation)
         if found:
-            return replace(regulation, diagnostics=_in_order((*diagnostics, *found), order))
+            diagnostics = _in_order((*diagnostics, *found), order)
+            regulation = replace(regulation, diagnostics=diagnostics)
+    refused = migration_diagnostics(regulation)
+    if refused:
+        regulation = replace(regulation, diagnostics=_in_order((*diagnostics, *refused), order))
     return regulation
 
 

@@ -6,7 +6,7 @@ from enum import StrEnum
 from typing import TypeVar
 
 from codegen.reader.common import Site, parse_bool, required
-from codegen.reader.state import ReaderState
+from codegen.reader.state import ReaderState, unknown_column_code
 from schemas.platform import MAIN_TABLE_SERVICE_COLUMN_NAMES
 from schemas.regulation import (
     ColumnRef,
@@ -365,7 +365,9 @@ def _check_body(
     location = sc.location or site.at(XmlNode("?"))
     context = f"search condition '{owner}'"
     columns_by_alias: dict[str, set[str] | None] = {}
+    code_by_alias: dict[str, str] = {}  # UNKNOWN_COLUMN, or its warning once raw SQL touched the table
     for table in tables:
+        code = "UNKNOWN_COLUMN"
         if table.name in cte_columns:
             columns_by_alias[table.alias] = cte_columns[table.name]
             known: set[str] | None = cte_columns[table.name]
@@ -376,14 +378,16 @@ def _check_body(
                 known = set(state_table.columns) | (
                     set(MAIN_TABLE_SERVICE_COLUMN_NAMES) if state_table.history else set()
                 )
+                code = unknown_column_code(state_table)
             columns_by_alias[table.alias] = known
+        code_by_alias[table.alias] = code
         if known is None:
             continue
         used = [c.name for c in table.columns] + [f.column_name for f in table.functions]
         for column in used:
             if column not in known:
                 state.report(
-                    "UNKNOWN_COLUMN",
+                    code,
                     f"{context} names column '{column}', which '{table.name}' does not have",
                     next((c.location for c in table.columns if c.name == column and c.location), location),
                 )
@@ -401,7 +405,7 @@ def _check_body(
         known_columns = columns_by_alias[alias]
         if column and known_columns is not None and column not in known_columns:
             state.report(
-                "UNKNOWN_COLUMN",
+                code_by_alias.get(alias, "UNKNOWN_COLUMN"),
                 f"{context}: {what} names column '{alias}.{column}', which does not exist",
                 location,
             )

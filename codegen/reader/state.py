@@ -69,6 +69,8 @@ class TableState:
     read_mode: str | None = None
     bulk_load: bool = False
     location: Location | None = None
+    # raw SQL ran since the table was created: it may have columns the regulation does not declare
+    touched_by_sql: bool = False
 
     def has_column(self, name: str) -> bool:
         return name in self.columns or (self.history and name in HISTORY_COLUMNS)
@@ -147,7 +149,13 @@ class ReaderState:
         for column in columns:
             if not table.has_column(column):
                 self.report(
-                    "UNKNOWN_COLUMN",
+                    unknown_column_code(table),
                     f"{context} names column '{column}', which table '{table.name}' does not have",
                     where,
                 )
+
+
+def unknown_column_code(table: TableState) -> str:
+    """An unknown column is an error while the table's columns are exactly the declared ones (migrate
+    would fail on it), a warning once raw SQL may have added columns."""
+    return "UNKNOWN_COLUMN_AFTER_SQL" if table.touched_by_sql else "UNKNOWN_COLUMN"

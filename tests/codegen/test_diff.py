@@ -203,7 +203,10 @@ def test_training_registry_pair(shared_dir: Path, tmp_path: Path) -> None:
 def test_fail_on_breaking_exit_codes(tmp_path: Path) -> None:
     runner = CliRunner()
     compatible = edited(tmp_path, USER, [(TABLES, EMAIL, '<column name="email" type="TEXT"/>')], "ok")
-    breaking = edited(tmp_path, USER, [(TABLES, EMAIL, "")], "bad")
+    # the column goes, and with it from the search condition (else migrate could not build its view)
+    breaking = edited(
+        tmp_path, USER, [(TABLES, EMAIL, ""), (SEARCHES, '<ext:column name="email"/>', "")], "bad"
+    )
     ok = runner.invoke(app, ["diff", str(USER), str(compatible), "--fail-on", "breaking"])
     assert ok.exit_code == 0, ok.output
     bad = runner.invoke(app, ["diff", str(USER), str(breaking), "--fail-on", "breaking"])

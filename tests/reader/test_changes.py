@@ -230,7 +230,7 @@ def test_search_condition_errors(write_changelog: WriteChangelog) -> None:
     found = _codes(regulation)
     for code in ("INVALID_VALUE", "SC_LOGIC_OPERATOR_INVALID", "SC_UNKNOWN_ALIAS", "SC_CHANGESET_MIXED"):
         assert found[code] is Severity.ERROR, code
-    assert found["UNKNOWN_COLUMN"] is Severity.WARNING
+    assert found["UNKNOWN_COLUMN"] is Severity.ERROR  # its view could not be created: migrate would fail
 
 
 def test_cte_names_count_as_tables(write_changelog: WriteChangelog) -> None:
@@ -347,7 +347,13 @@ def test_types_domains_and_other_declarations(write_changelog: WriteChangelog) -
           <ext:somethingNew name="x"/>
         </changeSet>""",
     )
-    assert regulation.errors == ()
+    # A tag nobody knows is a warning of the reader, and an error because migrate cannot apply it.
+    assert [(d.code, d.location.line) for d in regulation.errors] == [
+        (
+            "MIGRATION_REFUSED",
+            next(d.location.line for d in regulation.diagnostics if d.code == "UNKNOWN_TAG"),
+        )
+    ]
     (enum,) = regulation.enums
     assert [(label.code, label.translation) for label in enum.labels] == [
         ("ACTIVE", "Активний"),

@@ -60,7 +60,6 @@ def test_every_file_is_read_without_crashing(name: str) -> None:
 # raw SQL or from the platform, the database is the judge), so single-tag files that name tables they
 # do not define are still valid.
 VALID_STANDALONE = {
-    f"{VALIDATOR}correct__test-main-liquibase.xml": "duplicate changeSet id only warns",
     f"{VALIDATOR}correct__form__main-liquibase.xml": "SCs over tables of another changelog",
     f"{RRM}ddm-rrm-data-model-management__src__test__resources__changelog-correct.xml": "one table",
     f"{RRM}ddm-rrm__src__it__resources__liquibase__tablesSubjects.xml": "xsi:-bound ext tags only warn",
@@ -73,20 +72,25 @@ VALID_STANDALONE = {
     f"{TASK2}createTables.xml": "the training registry's tables",
     f"{TASK2}createSearchConditions.xml": "its SCs, tables come from createTables.xml",
     f"{TASK2}tablesSubjects.xml": "enum types",
-    f"{TASK2}populateDictionaries.xml": "raw SQL only",
-    f"{DDM_EXT}allTags.xml": "composite entity over undefined tables warns; consumer= warns",
     f"{DDM_EXT}alterTableApiChangelog.xml": "one tag",
     f"{DDM_EXT}createAsyncLoadChangelog.xml": "database-only tag",
     f"{DDM_EXT}createCompositeEntityChangelog.xml": "one tag",
     f"{DDM_EXT}createCompositeTypeChangelog.xml": "one tag",
     f"{DDM_EXT}createEnumTypeChangelog.xml": "one tag",
-    f"{DDM_EXT}createMany2ManyChangelog.xml": "one tag",
     f"{DDM_EXT}createSearchConditionChangelog.xml": "CTE, functions, joins",
     f"{DDM_EXT}rbacChangelog.xml": "grants on 'person', defined elsewhere",
     f"{DDM_EXT}tableReadParametersChangelog.xml": "one tag",
 }
 # Files that are not valid regulations, and why.
 NOT_VALID = {
+    # valid for the reference's validator, but migrate (and Liquibase) refuse duplicate changeSet ids
+    f"{VALIDATOR}correct__test-main-liquibase.xml": "DUPLICATE_CHANGESET",
+    # p_load_table_from_csv() of the reference's database, outside any context (the assembled training
+    # registry includes this file with context "pub": a warning there)
+    f"{TASK2}populateDictionaries.xml": "MIGRATION_REFUSED",
+    f"{DDM_EXT}allTags.xml": "MIGRATION_REFUSED",  # the same procedure, in a tag sampler
+    # a many-to-many view over tables the file does not create: migrate cannot build it
+    f"{DDM_EXT}createMany2ManyChangelog.xml": "MIGRATION_REFUSED",
     # an attribute soup with foreignKeyName="foreignKeyName"
     f"{DDM_EXT}createTableChangelog.xml": "FK_NAME_NOT_LOWERCASE",
     f"{DDM_EXT}partialUpdateChangelog.xml": "MISSING_ATTRIBUTE",  # ext:partialUpdate without name
