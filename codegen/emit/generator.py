@@ -177,9 +177,8 @@ def _models_imports(view: RegistryView) -> str:
 
 def _entity_imports(table: TableView) -> str:
     assert table.primary_key is not None
-    imports = (
-        Imports().add("typing", "Annotated").add("fastapi", "APIRouter", "Depends", "Request", "Response")
-    )
+    imports = Imports().add("typing", "Annotated").add("fastapi", "Depends", "Request", "Response")
+    imports.add("registry_api.http.routes", "LazyRouter")
     imports.add("registry_api.entities", "EntitySpec")
     imports.add("registry_api.http", "dependencies", "entity_endpoints")
     imports.add("registry_api.runtime", "Caller").add("schemas.wire", "EntityId")
@@ -198,7 +197,8 @@ def _entity_imports(table: TableView) -> str:
 
 def _search_imports(search: SearchView) -> str:
     imports = Imports().add("typing", "Annotated").add("pydantic", "BaseModel", "ConfigDict", "Field")
-    imports.add("fastapi", "APIRouter", "Query", "Request", "Response")
+    imports.add("fastapi", "Query", "Request", "Response")
+    imports.add("registry_api.http.routes", "LazyRouter")
     imports.add("registry_api.http", "search_endpoints")
     imports.add("registry_api.search.spec", *search.spec_names)
     if search.pagination == "page":
@@ -211,7 +211,8 @@ def _search_imports(search: SearchView) -> str:
 
 def _partial_imports(partial: PartialView) -> str:
     assert partial.table.primary_key is not None
-    imports = Imports().add("typing", "Annotated").add("fastapi", "APIRouter", "Depends", "Response")
+    imports = Imports().add("typing", "Annotated").add("fastapi", "Depends", "Response")
+    imports.add("registry_api.http.routes", "LazyRouter")
     imports.add("registry_api.http", "dependencies", "entity_endpoints")
     imports.add("registry_api.runtime", "Caller")
     imports.add("...models", partial.class_name)
@@ -220,7 +221,8 @@ def _partial_imports(partial: PartialView) -> str:
 
 
 def _enums_imports() -> str:
-    imports = Imports().add("typing", "Annotated").add("fastapi", "APIRouter", "Depends")
+    imports = Imports().add("typing", "Annotated").add("fastapi", "Depends")
+    imports.add("registry_api.http.routes", "LazyRouter")
     imports.add("registry_api.http", "dependencies")
     imports.add("registry_api.enums", "EnumItem", "enum_item", "enum_items")
     return imports.add("registry_api.runtime", "Caller").render()

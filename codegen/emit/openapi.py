@@ -5,6 +5,7 @@ no ``.env``), so the same regulation always gives the same documents."""
 
 from __future__ import annotations
 
+import filecmp
 import json
 from pathlib import Path
 from typing import Any
@@ -27,15 +28,31 @@ def write_documents(out_dir: Path, package: str) -> list[Path]:
     registry = import_generated(out_dir, package)
     try:
         for profile in PROFILES:
-            document = document_for(registry, Profile(profile))
             path = target / f"{profile}.json"
-            text = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-            if not path.exists() or path.read_text(encoding="utf-8") != text:
-                path.write_text(text, encoding="utf-8")
+            _write_json(path, document_for(registry, Profile(profile)))
             written.append(path)
     finally:
         forget_package(package)  # a later run in this process must see the files it writes
     return written
+
+
+def _write_json(path: Path, document: dict[str, Any]) -> None:
+    """Stream the document to a temporary file (a large registry's is tens of MiB: ``json.dumps``
+    would hold it several times over), then replace ``path`` only if the bytes differ."""
+    encoder = json.JSONEncoder(indent=2, sort_keys=True, ensure_ascii=False)
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        with temporary.open("w", encoding="utf-8") as stream:
+            for piece in encoder.iterencode(document):
+                stream.write(piece)
+            stream.write("\n")
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    if path.is_file() and filecmp.cmp(path, temporary, shallow=False):
+        temporary.unlink()
+    else:
+        temporary.replace(path)
 
 
 def document_for(registry: GeneratedRegistry, profile: Profile) -> dict[str, Any]:

@@ -33,6 +33,7 @@ def environment() -> Environment:
         field_decl=field_decl,
         param_decl=param_decl,
         nested_decl=nested_decl,
+        query_param_decl=query_param_decl,
     )
     return env
 
@@ -125,3 +126,14 @@ def nested_decl(nested: tuple[NestedView, ...], indent: int) -> str:
         return flat
     inner = "".join(f"{pad}    {item},\n" for item in items)
     return f"{pad}nested=(\n{inner}{pad}),"
+
+
+def query_param_decl(param: ParamView) -> str:
+    """A query-string parameter of a search route's signature (``request`` is the route's own)."""
+    name = param.attr if param.attr != "request" else "request_"
+    arguments = [f"alias={pyrepr(param.alias)}", f"description={pyrepr(param.description)}"]
+    if param.minimum is not None:
+        arguments.append(f"ge={param.minimum}")
+    if param.maximum is not None:
+        arguments.append(f"le={param.maximum}")
+    return call(f"{name}: Annotated[{param.annotation}, Query", arguments, 4, "] = None,")

@@ -30,9 +30,11 @@ from registry_api.http.file_endpoints import UPLOAD_PATH, files_router
 from registry_api.http.guards import RequestGuard
 from registry_api.http.health import install_health
 from registry_api.http.observe import ObservedRequests, RouteTemplates
+from registry_api.http.openapi_document import openapi_document
 from registry_api.http.openapi_errors import document_error_responses
 from registry_api.http.openapi_security import install_security_schemes
 from registry_api.http.problems import install_problem_handlers
+from registry_api.http.routes import LazyRouter
 from registry_api.profiles import RoutePlan
 from registry_api.runtime import Runtime, Security
 from registry_api.settings import Profile, Settings
@@ -41,8 +43,20 @@ OPENAPI_PATH = "/openapi.json"
 READ_METHODS = frozenset({"GET", "HEAD"})
 
 
+class RegistryApp(FastAPI):
+    """A FastAPI app whose OpenAPI document is built in slices (``http/openapi_document.py``)."""
+
+    def openapi(self) -> dict[str, Any]:
+        if not self.openapi_schema:
+            self.openapi_schema = openapi_document(self)
+        return self.openapi_schema
+
+
 class RouteMountError(RuntimeError):
     """A route the profile must never serve was about to be mounted (a bug: fail before serving)."""
+
+
+Router = APIRouter | LazyRouter  # generated packages declare LazyRouters (built when mounted)
 
 
 @dataclass(frozen=True)
@@ -52,17 +66,17 @@ class RegistryRoutes:
     name: str
     title: str = ""
     version: str = "1.0.0"
-    entity_routers: tuple[APIRouter, ...] = ()  # CRUD, partial updates and enums
-    file_routers: Mapping[tuple[str, str], APIRouter] = field(default_factory=dict)  # (table, column)
-    search_routers: Mapping[str, APIRouter] = field(default_factory=dict)  # GET /search/{sc}
-    search_body_routers: Mapping[str, APIRouter] = field(default_factory=dict)  # POST /search/{sc}
-    legacy_search_routers: Mapping[str, APIRouter] = field(default_factory=dict)  # GET /{sc}
+    entity_routers: tuple[Router, ...] = ()  # CRUD, partial updates and enums
+    file_routers: Mapping[tuple[str, str], Router] = field(default_factory=dict)  # (table, column)
+    search_routers: Mapping[str, Router] = field(default_factory=dict)  # GET /search/{sc}
+    search_body_routers: Mapping[str, Router] = field(default_factory=dict)  # POST /search/{sc}
+    legacy_search_routers: Mapping[str, Router] = field(default_factory=dict)  # GET /{sc}
 
     @property
     def has_files(self) -> bool:
         return bool(self.file_routers)
 
-    def routers_for(self, plan: RoutePlan) -> Iterator[APIRouter]:
+    def routers_for(self, plan: RoutePlan) -> Iterator[Router]:
         if plan.entities:
             yield from self.entity_routers
         for (table, column), router in sorted(self.file_routers.items()):
@@ -112,7 +126,7 @@ def create_app(
             if runtime.read_engine is not None:
                 runtime.read_engine.dispose()
 
-    app = FastAPI(
+    app = RegistryApp(
         title=routes.title or f"{routes.name} data factory",
         version=routes.version,
         openapi_url=OPENAPI_PATH,
@@ -144,14 +158,24 @@ def create_app(
     return app
 
 
-def _mount(app: FastAPI, router: APIRouter, prefix: str, plan: RoutePlan, templates: RouteTemplates) -> None:
+def _mount(app: FastAPI, router: Router, prefix: str, plan: RoutePlan, templates: RouteTemplates) -> None:
     if plan.read_only:
-        for route in router.routes:
-            methods = set(route.methods or ()) if isinstance(route, APIRoute) else set()
+        for path, methods in _methods(router):
             if methods - READ_METHODS:
-                raise RouteMountError(
-                    f"a read-only profile may not serve {sorted(methods)} {getattr(route, 'path', route)}"
-                )
+                raise RouteMountError(f"a read-only profile may not serve {sorted(methods)} {path}")
+    if isinstance(router, LazyRouter):
+        router.mount(app.router, prefix)  # each route built once, into the app itself (prefixed)
+        return
     app.include_router(router, prefix=prefix)
     for route in router.routes:
         templates.add(route, prefix)
+
+
+def _methods(router: Router) -> Iterator[tuple[str, set[str]]]:
+    if isinstance(router, LazyRouter):
+        for declared in router.routes:
+            yield declared.path, set(declared.methods)
+        return
+    for route in router.routes:
+        methods = set(route.methods or ()) if isinstance(route, APIRoute) else set()
+        yield getattr(route, "path", str(route)), methods

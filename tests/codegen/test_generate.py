@@ -174,3 +174,37 @@ def test_cli_generate(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert (tmp_path / "user" / "app.py").is_file()
     shutil.rmtree(tmp_path / "user")
+
+
+def test_many_search_conditions_get_their_openapi(tmp_path: Path) -> None:
+    """FastAPI keeps the fields of at most 128 query-parameter models: past that its OpenAPI step
+    failed with a KeyError. Generated search routes declare their parameters one by one."""
+    header = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<databaseChangeLog '
+        'xmlns="http://www.liquibase.org/xml/ns/dbchangelog" '
+        'xmlns:ext="http://www.liquibase.org/xml/ns/dbchangelog-ext">\n'
+    )
+    table = (
+        '<changeSet id="t" author="test"><createTable tableName="item">'
+        '<column name="item_id" type="UUID"><constraints primaryKey="true"/></column>'
+        '<column name="name" type="TEXT"/></createTable></changeSet>\n'
+    )
+    searches = "".join(
+        f'<changeSet id="sc{n}" author="test"><ext:createSearchCondition name="item_by_name_{n}">'
+        f'<ext:table name="item" alias="i"><ext:column name="item_id"/>'
+        f'<ext:column name="name" searchType="contains"/></ext:table></ext:createSearchCondition></changeSet>\n'
+        for n in range(140)
+    )
+    root = tmp_path / "many"
+    (root / "data-model").mkdir(parents=True)
+    (root / "data-model" / "main-liquibase.xml").write_text(
+        header + table + searches + "</databaseChangeLog>\n", encoding="utf-8"
+    )
+    regulation = read_regulation(root)
+    assert not regulation.errors, regulation.errors
+    generate(regulation, tmp_path / "out")
+    document = json.loads((tmp_path / "out" / "openapi" / "internal.json").read_text(encoding="utf-8"))
+    searched = [path for path in document["paths"] if path.startswith("/api/data-factory/search/")]
+    assert len(searched) == 140
+    parameters = document["paths"]["/api/data-factory/search/item-by-name-139"]["get"]["parameters"]
+    assert [p["name"] for p in parameters] == ["name"]

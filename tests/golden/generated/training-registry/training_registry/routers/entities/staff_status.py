@@ -6,10 +6,11 @@ Generated from createTable at data-model/createTables.xml:69; do not edit.
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Depends, Request, Response
 
 from registry_api.entities import EntitySpec
 from registry_api.http import dependencies, entity_endpoints
+from registry_api.http.routes import LazyRouter
 from registry_api.runtime import Caller
 from schemas.wire import EntityId
 
@@ -22,7 +23,7 @@ STAFF_STATUS = EntitySpec(
     primary_key="staff_status_id",
 )
 
-router = APIRouter(tags=["staff-status"])
+router = LazyRouter(tags=["staff-status"])
 
 Creator = Annotated[Caller, Depends(dependencies.entity_writer("staff_status", "insert"))]
 Updater = Annotated[Caller, Depends(dependencies.entity_writer("staff_status", "update"))]

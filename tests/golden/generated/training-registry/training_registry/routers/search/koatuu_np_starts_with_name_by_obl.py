@@ -9,10 +9,11 @@ Generated from createSearchCondition at data-model/createSearchConditions.xml:25
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from registry_api.http import search_endpoints
+from registry_api.http.routes import LazyRouter
 from registry_api.search.spec import OutputColumn, SearchParameter, SearchSpec, SearchType, SortKey
 
 SPEC = SearchSpec(
@@ -38,15 +39,6 @@ SPEC = SearchSpec(
 )
 
 
-class KoatuuNpStartsWithNameByOblParameters(BaseModel):
-    """Query-string parameters of ``koatuu_np_starts_with_name_by_obl``."""
-
-    model_config = ConfigDict(populate_by_name=True, extra="ignore")
-
-    name: str | None = Field(default=None, alias="name", description="startsWith on name")
-    level1: str | None = Field(default=None, alias="level1", description="equal on level1")
-
-
 class KoatuuNpStartsWithNameByOblParametersBody(BaseModel):
     """JSON body of ``POST /search/koatuu-np-starts-with-name-by-obl``."""
 
@@ -56,9 +48,11 @@ class KoatuuNpStartsWithNameByOblParametersBody(BaseModel):
     level1: str | None = Field(default=None, alias="level1", description="equal on level1")
 
 
-router = APIRouter(tags=["search"])  # GET /search/...
-body_router = APIRouter(tags=["search"])  # POST /search/... (not on the read-only public profile)
-legacy_router = APIRouter(tags=["search"])  # GET /... (the reference's legacy path)
+# Query-string parameters are declared one by one (not as a pydantic model): FastAPI rebuilds a query
+# model's fields once more than 128 such models exist, which broke the OpenAPI of large registries.
+router = LazyRouter(tags=["search"])  # GET /search/...
+body_router = LazyRouter(tags=["search"])  # POST /search/... (not on the read-only public profile)
+legacy_router = LazyRouter(tags=["search"])  # GET /... (the reference's legacy path)
 
 @router.get(
     "/search/koatuu-np-starts-with-name-by-obl",
@@ -66,7 +60,8 @@ legacy_router = APIRouter(tags=["search"])  # GET /... (the reference's legacy p
 )
 def search_koatuu_np_starts_with_name_by_obl(
     request: Request,
-    parameters: Annotated[KoatuuNpStartsWithNameByOblParameters, Query()],
+    name: Annotated[str | None, Query(alias="name", description="startsWith on name")] = None,
+    level1: Annotated[str | None, Query(alias="level1", description="equal on level1")] = None,
 ) -> Response:
     """Run ``koatuu_np_starts_with_name_by_obl`` with query-string parameters."""
     return search_endpoints.by_query(SPEC, request)

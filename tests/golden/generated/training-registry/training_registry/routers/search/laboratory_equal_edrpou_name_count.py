@@ -9,10 +9,11 @@ Generated from createSearchCondition at data-model/createSearchConditions.xml:74
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from registry_api.http import search_endpoints
+from registry_api.http.routes import LazyRouter
 from registry_api.search.spec import OutputColumn, SearchParameter, SearchSpec, SearchType, SortKey
 
 SPEC = SearchSpec(
@@ -31,15 +32,6 @@ SPEC = SearchSpec(
 )
 
 
-class LaboratoryEqualEdrpouNameCountParameters(BaseModel):
-    """Query-string parameters of ``laboratory_equal_edrpou_name_count``."""
-
-    model_config = ConfigDict(populate_by_name=True, extra="ignore")
-
-    edrpou: str | None = Field(default=None, alias="edrpou", description="equal on edrpou")
-    name: str | None = Field(default=None, alias="name", description="equal on name")
-
-
 class LaboratoryEqualEdrpouNameCountParametersBody(BaseModel):
     """JSON body of ``POST /search/laboratory-equal-edrpou-name-count``."""
 
@@ -49,9 +41,11 @@ class LaboratoryEqualEdrpouNameCountParametersBody(BaseModel):
     name: str | None = Field(default=None, alias="name", description="equal on name")
 
 
-router = APIRouter(tags=["search"])  # GET /search/...
-body_router = APIRouter(tags=["search"])  # POST /search/... (not on the read-only public profile)
-legacy_router = APIRouter(tags=["search"])  # GET /... (the reference's legacy path)
+# Query-string parameters are declared one by one (not as a pydantic model): FastAPI rebuilds a query
+# model's fields once more than 128 such models exist, which broke the OpenAPI of large registries.
+router = LazyRouter(tags=["search"])  # GET /search/...
+body_router = LazyRouter(tags=["search"])  # POST /search/... (not on the read-only public profile)
+legacy_router = LazyRouter(tags=["search"])  # GET /... (the reference's legacy path)
 
 @router.get(
     "/search/laboratory-equal-edrpou-name-count",
@@ -59,7 +53,8 @@ legacy_router = APIRouter(tags=["search"])  # GET /... (the reference's legacy p
 )
 def search_laboratory_equal_edrpou_name_count(
     request: Request,
-    parameters: Annotated[LaboratoryEqualEdrpouNameCountParameters, Query()],
+    edrpou: Annotated[str | None, Query(alias="edrpou", description="equal on edrpou")] = None,
+    name: Annotated[str | None, Query(alias="name", description="equal on name")] = None,
 ) -> Response:
     """Run ``laboratory_equal_edrpou_name_count`` with query-string parameters."""
     return search_endpoints.by_query(SPEC, request)

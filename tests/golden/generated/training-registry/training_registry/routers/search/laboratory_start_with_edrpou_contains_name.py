@@ -9,10 +9,11 @@ Generated from createSearchCondition at data-model/createSearchConditions.xml:85
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from registry_api.http import search_endpoints
+from registry_api.http.routes import LazyRouter
 from registry_api.search.spec import OutputColumn, SearchParameter, SearchSpec, SearchType, SortKey
 
 SPEC = SearchSpec(
@@ -35,15 +36,6 @@ SPEC = SearchSpec(
 )
 
 
-class LaboratoryStartWithEdrpouContainsNameParameters(BaseModel):
-    """Query-string parameters of ``laboratory_start_with_edrpou_contains_name``."""
-
-    model_config = ConfigDict(populate_by_name=True, extra="ignore")
-
-    edrpou: str | None = Field(default=None, alias="edrpou", description="startsWith on edrpou")
-    name: str | None = Field(default=None, alias="name", description="contains on name")
-
-
 class LaboratoryStartWithEdrpouContainsNameParametersBody(BaseModel):
     """JSON body of ``POST /search/laboratory-start-with-edrpou-contains-name``."""
 
@@ -53,9 +45,11 @@ class LaboratoryStartWithEdrpouContainsNameParametersBody(BaseModel):
     name: str | None = Field(default=None, alias="name", description="contains on name")
 
 
-router = APIRouter(tags=["search"])  # GET /search/...
-body_router = APIRouter(tags=["search"])  # POST /search/... (not on the read-only public profile)
-legacy_router = APIRouter(tags=["search"])  # GET /... (the reference's legacy path)
+# Query-string parameters are declared one by one (not as a pydantic model): FastAPI rebuilds a query
+# model's fields once more than 128 such models exist, which broke the OpenAPI of large registries.
+router = LazyRouter(tags=["search"])  # GET /search/...
+body_router = LazyRouter(tags=["search"])  # POST /search/... (not on the read-only public profile)
+legacy_router = LazyRouter(tags=["search"])  # GET /... (the reference's legacy path)
 
 @router.get(
     "/search/laboratory-start-with-edrpou-contains-name",
@@ -63,7 +57,8 @@ legacy_router = APIRouter(tags=["search"])  # GET /... (the reference's legacy p
 )
 def search_laboratory_start_with_edrpou_contains_name(
     request: Request,
-    parameters: Annotated[LaboratoryStartWithEdrpouContainsNameParameters, Query()],
+    edrpou: Annotated[str | None, Query(alias="edrpou", description="startsWith on edrpou")] = None,
+    name: Annotated[str | None, Query(alias="name", description="contains on name")] = None,
 ) -> Response:
     """Run ``laboratory_start_with_edrpou_contains_name`` with query-string parameters."""
     return search_endpoints.by_query(SPEC, request)

@@ -8,10 +8,11 @@ Generated from createSearchCondition at data-model/createSearchConditions.xml:51
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from registry_api.http import search_endpoints
+from registry_api.http.routes import LazyRouter
 from registry_api.search.spec import OutputColumn, SearchParameter, SearchSpec, SearchType, SortKey
 
 SPEC = SearchSpec(
@@ -27,14 +28,6 @@ SPEC = SearchSpec(
 )
 
 
-class OwnershipContainsNameParameters(BaseModel):
-    """Query-string parameters of ``ownership_contains_name``."""
-
-    model_config = ConfigDict(populate_by_name=True, extra="ignore")
-
-    name: str | None = Field(default=None, alias="name", description="contains on name")
-
-
 class OwnershipContainsNameParametersBody(BaseModel):
     """JSON body of ``POST /search/ownership-contains-name``."""
 
@@ -43,9 +36,11 @@ class OwnershipContainsNameParametersBody(BaseModel):
     name: str | None = Field(default=None, alias="name", description="contains on name")
 
 
-router = APIRouter(tags=["search"])  # GET /search/...
-body_router = APIRouter(tags=["search"])  # POST /search/... (not on the read-only public profile)
-legacy_router = APIRouter(tags=["search"])  # GET /... (the reference's legacy path)
+# Query-string parameters are declared one by one (not as a pydantic model): FastAPI rebuilds a query
+# model's fields once more than 128 such models exist, which broke the OpenAPI of large registries.
+router = LazyRouter(tags=["search"])  # GET /search/...
+body_router = LazyRouter(tags=["search"])  # POST /search/... (not on the read-only public profile)
+legacy_router = LazyRouter(tags=["search"])  # GET /... (the reference's legacy path)
 
 @router.get(
     "/search/ownership-contains-name",
@@ -53,7 +48,7 @@ legacy_router = APIRouter(tags=["search"])  # GET /... (the reference's legacy p
 )
 def search_ownership_contains_name(
     request: Request,
-    parameters: Annotated[OwnershipContainsNameParameters, Query()],
+    name: Annotated[str | None, Query(alias="name", description="contains on name")] = None,
 ) -> Response:
     """Run ``ownership_contains_name`` with query-string parameters."""
     return search_endpoints.by_query(SPEC, request)

@@ -10,10 +10,11 @@ Generated from createSearchCondition at data-model/createSearchConditions.xml:62
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from registry_api.http import search_endpoints
+from registry_api.http.routes import LazyRouter
 from registry_api.search.spec import OutputColumn, SearchParameter, SearchSpec, SearchType, SortKey
 
 SPEC = SearchSpec(
@@ -46,15 +47,6 @@ SPEC = SearchSpec(
 )
 
 
-class SubjectEqualSubjectTypeEqualSubjectCodeParameters(BaseModel):
-    """Query-string parameters of ``subject_equal_subject_type_equal_subject_code``."""
-
-    model_config = ConfigDict(populate_by_name=True, extra="ignore")
-
-    subject_code: str | None = Field(default=None, alias="subjectCode", description="equal on subject_code")
-    subject_type: str | None = Field(default=None, alias="subjectType", description="equal on subject_type")
-
-
 class SubjectEqualSubjectTypeEqualSubjectCodeParametersBody(BaseModel):
     """JSON body of ``POST /search/subject-equal-subject-type-equal-subject-code``."""
 
@@ -64,9 +56,11 @@ class SubjectEqualSubjectTypeEqualSubjectCodeParametersBody(BaseModel):
     subject_type: str | None = Field(default=None, alias="subjectType", description="equal on subject_type")
 
 
-router = APIRouter(tags=["search"])  # GET /search/...
-body_router = APIRouter(tags=["search"])  # POST /search/... (not on the read-only public profile)
-legacy_router = APIRouter(tags=["search"])  # GET /... (the reference's legacy path)
+# Query-string parameters are declared one by one (not as a pydantic model): FastAPI rebuilds a query
+# model's fields once more than 128 such models exist, which broke the OpenAPI of large registries.
+router = LazyRouter(tags=["search"])  # GET /search/...
+body_router = LazyRouter(tags=["search"])  # POST /search/... (not on the read-only public profile)
+legacy_router = LazyRouter(tags=["search"])  # GET /... (the reference's legacy path)
 
 @router.get(
     "/search/subject-equal-subject-type-equal-subject-code",
@@ -74,7 +68,14 @@ legacy_router = APIRouter(tags=["search"])  # GET /... (the reference's legacy p
 )
 def search_subject_equal_subject_type_equal_subject_code(
     request: Request,
-    parameters: Annotated[SubjectEqualSubjectTypeEqualSubjectCodeParameters, Query()],
+    subject_code: Annotated[str | None, Query(
+        alias="subjectCode",
+        description="equal on subject_code",
+    )] = None,
+    subject_type: Annotated[str | None, Query(
+        alias="subjectType",
+        description="equal on subject_type",
+    )] = None,
 ) -> Response:
     """Run ``subject_equal_subject_type_equal_subject_code`` with query-string parameters."""
     return search_endpoints.by_query(SPEC, request)

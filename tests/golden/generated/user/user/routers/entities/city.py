@@ -6,10 +6,11 @@ Generated from createTable at data-model/createTables.xml:14; do not edit.
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Depends, Request, Response
 
 from registry_api.entities import EntitySpec
 from registry_api.http import dependencies, entity_endpoints
+from registry_api.http.routes import LazyRouter
 from registry_api.runtime import Caller
 from schemas.wire import EntityId
 
@@ -22,7 +23,7 @@ CITY = EntitySpec(
     primary_key="city_id",
 )
 
-router = APIRouter(tags=["city"])
+router = LazyRouter(tags=["city"])
 
 Creator = Annotated[Caller, Depends(dependencies.entity_writer("city", "insert"))]
 Updater = Annotated[Caller, Depends(dependencies.entity_writer("city", "update"))]

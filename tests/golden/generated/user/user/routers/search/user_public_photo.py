@@ -8,10 +8,11 @@ Generated from createSearchCondition at data-model/createSearchConditions.xml:32
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from registry_api.http import search_endpoints
+from registry_api.http.routes import LazyRouter
 from registry_api.search.spec import (
     OutputColumn,
     OutputKind,
@@ -37,22 +38,6 @@ SPEC = SearchSpec(
 )
 
 
-class UserPublicPhotoParameters(BaseModel):
-    """Query-string parameters of ``user_public_photo``."""
-
-    model_config = ConfigDict(populate_by_name=True, extra="ignore")
-
-    name: str | None = Field(default=None, alias="name", description="equal on name")
-    limit: int | None = Field(
-        default=None,
-        alias="limit",
-        description="rows to return (capped by the search condition's limit)",
-        ge=0,
-        le=2147483647,
-    )
-    offset: int | None = Field(default=None, alias="offset", description="rows to skip", ge=0, le=2147483647)
-
-
 class UserPublicPhotoParametersBody(BaseModel):
     """JSON body of ``POST /search/user-public-photo``."""
 
@@ -69,9 +54,11 @@ class UserPublicPhotoParametersBody(BaseModel):
     offset: int | None = Field(default=None, alias="offset", description="rows to skip", ge=0, le=2147483647)
 
 
-router = APIRouter(tags=["search"])  # GET /search/...
-body_router = APIRouter(tags=["search"])  # POST /search/... (not on the read-only public profile)
-legacy_router = APIRouter(tags=["search"])  # GET /... (the reference's legacy path)
+# Query-string parameters are declared one by one (not as a pydantic model): FastAPI rebuilds a query
+# model's fields once more than 128 such models exist, which broke the OpenAPI of large registries.
+router = LazyRouter(tags=["search"])  # GET /search/...
+body_router = LazyRouter(tags=["search"])  # POST /search/... (not on the read-only public profile)
+legacy_router = LazyRouter(tags=["search"])  # GET /... (the reference's legacy path)
 
 @router.get(
     "/search/user-public-photo",
@@ -79,7 +66,19 @@ legacy_router = APIRouter(tags=["search"])  # GET /... (the reference's legacy p
 )
 def search_user_public_photo(
     request: Request,
-    parameters: Annotated[UserPublicPhotoParameters, Query()],
+    name: Annotated[str | None, Query(alias="name", description="equal on name")] = None,
+    limit: Annotated[int | None, Query(
+        alias="limit",
+        description="rows to return (capped by the search condition's limit)",
+        ge=0,
+        le=2147483647,
+    )] = None,
+    offset: Annotated[int | None, Query(
+        alias="offset",
+        description="rows to skip",
+        ge=0,
+        le=2147483647,
+    )] = None,
 ) -> Response:
     """Run ``user_public_photo`` with query-string parameters."""
     return search_endpoints.by_query(SPEC, request)

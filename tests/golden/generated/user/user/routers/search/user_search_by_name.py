@@ -8,10 +8,11 @@ Generated from createSearchCondition at data-model/createSearchConditions.xml:14
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from registry_api.http import search_endpoints
+from registry_api.http.routes import LazyRouter
 from registry_api.search.spec import (
     OutputColumn,
     OutputKind,
@@ -40,28 +41,6 @@ SPEC = SearchSpec(
 )
 
 
-class UserSearchByNameParameters(BaseModel):
-    """Query-string parameters of ``user_search_by_name``."""
-
-    model_config = ConfigDict(populate_by_name=True, extra="ignore")
-
-    name: str | None = Field(default=None, alias="name", description="startsWith on name")
-    page_size: int | None = Field(
-        default=None,
-        alias="pageSize",
-        description="rows per page (default 10)",
-        ge=1,
-        le=2147483647,
-    )
-    page_no: int | None = Field(
-        default=None,
-        alias="pageNo",
-        description="page number, from 0",
-        ge=0,
-        le=2147483647,
-    )
-
-
 class UserSearchByNameParametersBody(BaseModel):
     """JSON body of ``POST /search/user-search-by-name``."""
 
@@ -84,9 +63,11 @@ class UserSearchByNameParametersBody(BaseModel):
     )
 
 
-router = APIRouter(tags=["search"])  # GET /search/...
-body_router = APIRouter(tags=["search"])  # POST /search/... (not on the read-only public profile)
-legacy_router = APIRouter(tags=["search"])  # GET /... (the reference's legacy path)
+# Query-string parameters are declared one by one (not as a pydantic model): FastAPI rebuilds a query
+# model's fields once more than 128 such models exist, which broke the OpenAPI of large registries.
+router = LazyRouter(tags=["search"])  # GET /search/...
+body_router = LazyRouter(tags=["search"])  # POST /search/... (not on the read-only public profile)
+legacy_router = LazyRouter(tags=["search"])  # GET /... (the reference's legacy path)
 
 @router.get(
     "/search/user-search-by-name",
@@ -94,7 +75,19 @@ legacy_router = APIRouter(tags=["search"])  # GET /... (the reference's legacy p
 )
 def search_user_search_by_name(
     request: Request,
-    parameters: Annotated[UserSearchByNameParameters, Query()],
+    name: Annotated[str | None, Query(alias="name", description="startsWith on name")] = None,
+    page_size: Annotated[int | None, Query(
+        alias="pageSize",
+        description="rows per page (default 10)",
+        ge=1,
+        le=2147483647,
+    )] = None,
+    page_no: Annotated[int | None, Query(
+        alias="pageNo",
+        description="page number, from 0",
+        ge=0,
+        le=2147483647,
+    )] = None,
 ) -> Response:
     """Run ``user_search_by_name`` with query-string parameters."""
     return search_endpoints.by_query(SPEC, request)
