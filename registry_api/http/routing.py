@@ -13,19 +13,20 @@ A route's requirement comes from what the route itself declares: a :class:`Requi
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute, Match
 
 from registry_api.entities import EntitySpec
-from registry_api.http.app import RegistryRoutes
+from registry_api.http.app import RegistryRoutes, Router
 from registry_api.http.dependencies import Requires
 from registry_api.http.file_endpoints import FILE_IN_PATH_ROUTES, SHORT_LINK_ROUTE, SIGNED_LINK_ROUTE
+from registry_api.http.routes import LazyRouter
 from registry_api.requirements import (
     EntityRead,
     EntityWrite,
@@ -73,32 +74,50 @@ def _declared(route: APIRoute) -> Requirement | None:
     return next(_dependency_requirements(route.dependant), None)
 
 
-def _endpoints(router: APIRouter) -> Iterator[tuple[APIRoute, Any]]:
-    for route in router.routes:
+BuiltRoutes = Mapping[Any, Sequence[APIRoute]]  # endpoint → the app's routes calling it
+
+
+def _endpoints(router: Router, built: BuiltRoutes) -> Iterator[tuple[APIRoute | None, Any]]:
+    """(route, endpoint) of a generated router; for a ``LazyRouter`` the route is the one the app
+    built (None when the profile did not mount it)."""
+    if isinstance(router, LazyRouter):
+        for declared in router.routes:
+            for route in built.get(declared.endpoint) or (None,):
+                yield route, declared.endpoint
+        return
+    for candidate in router.routes:
+        if isinstance(candidate, APIRoute):
+            yield candidate, candidate.endpoint
+
+
+def _built_routes(app: FastAPI) -> dict[Any, list[APIRoute]]:
+    built: dict[Any, list[APIRoute]] = {}
+    for candidate in _flattened(app.router.routes):
+        route = getattr(candidate, "original_route", candidate)
         if isinstance(route, APIRoute):
-            yield route, route.endpoint
+            built.setdefault(route.endpoint, []).append(route)
+    return built
 
 
-def requirements_by_endpoint(routes: RegistryRoutes) -> dict[Any, Requirement]:
+def requirements_by_endpoint(routes: RegistryRoutes, built: BuiltRoutes) -> dict[Any, Requirement]:
     """The requirement of every generated endpoint whose route does not declare one."""
     found: dict[Any, Requirement] = {}
     for (table, column), router in routes.file_routers.items():
-        for _, endpoint in _endpoints(router):
+        for _, endpoint in _endpoints(router, built):
             found[endpoint] = FileRead(table, column)
     for group in (routes.search_routers, routes.search_body_routers, routes.legacy_search_routers):
         for name, router in group.items():
-            for _, endpoint in _endpoints(router):
+            for _, endpoint in _endpoints(router, built):
                 found[endpoint] = SearchRun(name)
     for router in routes.entity_routers:
+        mounted = [(route, endpoint) for route, endpoint in _endpoints(router, built) if route is not None]
         tables = {
-            r.table
-            for route, _ in _endpoints(router)
-            if isinstance(r := _declared(route), EntityWrite | PartialUpdate)
+            r.table for route, _ in mounted if isinstance(r := _declared(route), EntityWrite | PartialUpdate)
         }
         if len(tables) != 1:
-            continue  # the enums router: every route declares its requirement
+            continue  # the enums router (every route declares its requirement), or not mounted
         (table,) = tables
-        for route, endpoint in _endpoints(router):
+        for route, endpoint in mounted:
             if _declared(route) is None and "GET" in (route.methods or ()):
                 found[endpoint] = EntityRead(table, _nested_tables(endpoint, table))
     return found
@@ -149,7 +168,8 @@ def resolve(app: FastAPI, routes: RegistryRoutes, method: str, path: str) -> Res
         route = getattr(candidate, "original_route", candidate)
         if match is Match.FULL:
             params = dict(child.get("path_params", {}))
-            requirement = _requirement(route, params, requirements_by_endpoint(routes))
+            generated = requirements_by_endpoint(routes, _built_routes(app))
+            requirement = _requirement(route, params, generated)
             shown = str(getattr(candidate, "path_format", None) or getattr(route, "path", ""))
             # Every route of the registry and of the file service carries tags; the platform's open
             # routes (health, API docs) do not. A tagged route whose requirement is not known here is

@@ -192,7 +192,8 @@ def test_many_search_conditions_get_their_openapi(tmp_path: Path) -> None:
     searches = "".join(
         f'<changeSet id="sc{n}" author="test"><ext:createSearchCondition name="item_by_name_{n}">'
         f'<ext:table name="item" alias="i"><ext:column name="item_id"/>'
-        f'<ext:column name="name" searchType="contains"/></ext:table></ext:createSearchCondition></changeSet>\n'
+        f'<ext:column name="name" searchType="contains"/></ext:table>'
+        "</ext:createSearchCondition></changeSet>\n"
         for n in range(140)
     )
     root = tmp_path / "many"

@@ -7,11 +7,12 @@ Generated from createTable at data-model/createTables.xml:45; do not edit.
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import Depends, Path, Request, Response
 
 from registry_api.entities import EntitySpec
 from registry_api.http import dependencies, entity_endpoints, file_endpoints
 from registry_api.http.openapi import FILE_CONTENT_OPENAPI_EXTRA, FILE_CONTENT_RESPONSES
+from registry_api.http.routes import LazyRouter
 from registry_api.runtime import Caller
 from schemas.wire import EntityId
 
@@ -24,7 +25,7 @@ LABORATORY = EntitySpec(
     primary_key="laboratory_id",
 )
 
-router = APIRouter(tags=["laboratory"])
+router = LazyRouter(tags=["laboratory"])
 
 Creator = Annotated[Caller, Depends(dependencies.entity_writer("laboratory", "insert"))]
 Updater = Annotated[Caller, Depends(dependencies.entity_writer("laboratory", "update"))]
@@ -68,7 +69,7 @@ def delete_laboratory(
     entity_endpoints.remove(LABORATORY, id, caller)
 
 
-premises_file_files = APIRouter(tags=["files"])
+premises_file_files = LazyRouter(tags=["files"])
 
 
 @premises_file_files.get(

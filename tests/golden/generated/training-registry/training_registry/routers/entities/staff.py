@@ -6,11 +6,12 @@ Generated from createTable at data-model/createTables.xml:79; do not edit.
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import Depends, Path, Request, Response
 
 from registry_api.entities import EntitySpec
 from registry_api.http import dependencies, entity_endpoints, file_endpoints
 from registry_api.http.openapi import FILE_CONTENT_OPENAPI_EXTRA, FILE_CONTENT_RESPONSES
+from registry_api.http.routes import LazyRouter
 from registry_api.runtime import Caller
 from schemas.wire import EntityId
 
@@ -23,7 +24,7 @@ STAFF = EntitySpec(
     primary_key="staff_id",
 )
 
-router = APIRouter(tags=["staff"])
+router = LazyRouter(tags=["staff"])
 
 Creator = Annotated[Caller, Depends(dependencies.entity_writer("staff", "insert"))]
 Updater = Annotated[Caller, Depends(dependencies.entity_writer("staff", "update"))]
@@ -67,7 +68,7 @@ def delete_staff(
     entity_endpoints.remove(STAFF, id, caller)
 
 
-hygienist_certificate_file_files = APIRouter(tags=["files"])
+hygienist_certificate_file_files = LazyRouter(tags=["files"])
 
 
 @hygienist_certificate_file_files.get(

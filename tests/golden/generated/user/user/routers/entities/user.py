@@ -6,11 +6,12 @@ Generated from createTable at data-model/createTables.xml:27; do not edit.
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import Depends, Path, Request, Response
 
 from registry_api.entities import EntitySpec
 from registry_api.http import dependencies, entity_endpoints, file_endpoints
 from registry_api.http.openapi import FILE_CONTENT_OPENAPI_EXTRA, FILE_CONTENT_RESPONSES
+from registry_api.http.routes import LazyRouter
 from registry_api.runtime import Caller
 from schemas.wire import EntityId
 
@@ -23,7 +24,7 @@ USER = EntitySpec(
     primary_key="user_id",
 )
 
-router = APIRouter(tags=["user"])
+router = LazyRouter(tags=["user"])
 
 Creator = Annotated[Caller, Depends(dependencies.entity_writer("user", "insert"))]
 Updater = Annotated[Caller, Depends(dependencies.entity_writer("user", "update"))]
@@ -67,7 +68,7 @@ def delete_user(
     entity_endpoints.remove(USER, id, caller)
 
 
-photo_files = APIRouter(tags=["files"])
+photo_files = LazyRouter(tags=["files"])
 
 
 @photo_files.get(
@@ -94,7 +95,7 @@ photo_files.add_api_route(
 )
 
 
-documents_files = APIRouter(tags=["files"])
+documents_files = LazyRouter(tags=["files"])
 
 
 @documents_files.get(
