@@ -114,6 +114,14 @@ class FileSettings(BaseModel):
     chunk_bytes: int = Field(default=1024 * 1024, ge=4096)
     presign_default_expiry_s: int = Field(default=300, ge=1)
     presign_max_expiry_s: int = Field(default=3600, ge=1)
+    max_uploads_per_minute: int = Field(
+        default=60,
+        ge=1,
+        description="Uploads one caller may make in any minute (429 TOO_MANY_REQUESTS above).",
+    )
+    max_concurrent_downloads: int = Field(
+        default=64, ge=1, description="Downloads one process streams at once (429 above)."
+    )
     rehash_every_download: bool = Field(
         default=False,
         description="Hash every download against the catalogue's SHA-256, not only the first download "

@@ -4,6 +4,8 @@
   server-wide admin database.
 * ``database_url`` (function): a fresh empty database on that server, dropped after the test.
 * ``s3`` (session): a fresh nanio S3 server; ``.client()`` gives a boto3 client configured as for Ceph.
+  With ``REGISTRY_TEST_S3_ENDPOINT`` set it is that server instead (``tests.external_s3``: the Ceph RGW
+  ``.ci/run`` starts for the file suite).
 * ``shared_dir`` (session): ``../shared`` beside the repository (regulation corpus, Istio CRDs).
 * ``realms`` (session): a test realm signing key and its JWKS file (``tests.served_registry.TestRealms``).
 * ``generated_user`` (session): ``examples/user`` generated once, loaded as ``serve`` loads it; serve it
@@ -28,6 +30,7 @@ from psycopg import sql
 
 from registry_api.deploy import GeneratedRegistry, forget_package
 from registry_api.embedded import EmbeddedPostgres, EmbeddedS3, stop_on_sigterm
+from tests.external_s3 import ExternalS3
 from tests.served_registry import USER_EXAMPLE, TestRealms, generate_registry
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -90,7 +93,11 @@ def database_url(postgres: EmbeddedPostgres) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def s3() -> Iterator[EmbeddedS3]:
+def s3() -> Iterator[EmbeddedS3 | ExternalS3]:
+    external = ExternalS3.from_environment()  # the Ceph RGW of .ci/run's file-suite step
+    if external is not None:
+        yield external
+        return
     # A private temp dir for the same reason as ``postgres``: pytest prunes old basetemps of other runs.
     base = Path(tempfile.mkdtemp(prefix="registry-test-s3-"))
     server = EmbeddedS3(

@@ -25,12 +25,14 @@ from registry_api.files.catalogue import CatalogueEntry, ddm_files
 from registry_api.files.download import (
     ContentChangedError,
     base64_length,
+    close_iterator,
     file_was_changed,
     json_body_chunks,
     json_envelope,
     verified_chunks,
 )
 from registry_api.files.names import content_disposition
+from registry_api.files.quota import DownloadSlots
 from registry_api.files.sniffing import renders_safely_inline
 from registry_api.settings import FileSettings
 from registry_api.storage import ObjectInfo, ObjectNotFoundError, ObjectStream, Storage
@@ -85,6 +87,7 @@ class ContentResponder:
         self.engine = engine
         self.chunk_bytes = settings.chunk_bytes
         self.rehash_every_download = settings.rehash_every_download
+        self.downloads = DownloadSlots(settings.max_concurrent_downloads)
 
     def respond(self, query: DownloadQuery, entry: CatalogueEntry) -> DownloadAnswer:
         representation = _representation(query, entry)
@@ -112,7 +115,16 @@ class ContentResponder:
         if query.head:  # what GET would answer, without the body: the object is looked at, not read
             self._check_stored(entry)
             return DownloadAnswer(status, headers)
-        return self._with_body(entry, representation, status, headers, byte_range)
+        self.downloads.take()  # a slot for as long as the body is read (429 when none is free)
+        try:
+            answer = self._with_body(entry, representation, status, headers, byte_range)
+        except BaseException:
+            self.downloads.give_back()
+            raise
+        if isinstance(answer.body, bytes):
+            self.downloads.give_back()
+            return answer
+        return DownloadAnswer(answer.status, answer.headers, _ReleasedOnClose(answer.body, self.downloads))
 
     def _with_body(
         self,
@@ -224,6 +236,26 @@ class ContentResponder:
                 log.warning("could not record the verified version of file %s: %s", file_id, error)
 
         return record
+
+
+class _ReleasedOnClose(Iterator[bytes]):
+    """A streamed body that gives its download slot back when it is closed (the edge always closes
+    it: exhausted, failed or abandoned by a client that went away; also when it was never started)."""
+
+    def __init__(self, chunks: Iterator[bytes], slots: DownloadSlots) -> None:
+        self._chunks = chunks
+        self._slots: DownloadSlots | None = slots
+
+    def __next__(self) -> bytes:
+        return next(self._chunks)
+
+    def close(self) -> None:
+        slots, self._slots = self._slots, None
+        if slots is not None:
+            try:
+                close_iterator(self._chunks)
+            finally:
+                slots.give_back()
 
 
 def version_of(info: ObjectInfo) -> str:

@@ -55,6 +55,7 @@ from registry_api.files.download import file_was_changed
 from registry_api.files.keys import registry_key, staging_key
 from registry_api.files.metadata import FormContext, object_metadata
 from registry_api.files.names import content_disposition, new_short_name, sanitize_filename
+from registry_api.files.quota import UploadQuota
 from registry_api.files.sniffing import SNIFF_BYTES, detect_file_type
 from registry_api.files.upload import MultipartFileReader, PayloadTooLargeError, PrefixedReader, boundary_of
 from registry_api.rows import row_condition
@@ -94,6 +95,7 @@ class FileService:
         self.engine = engine
         self.storage = storage
         self._content = ContentResponder(settings.files, storage, engine)
+        self._uploads = UploadQuota(settings.files.max_uploads_per_minute)
         self._tables: dict[str, Table] = {}
         self._copies: dict[int, list[str]] = {}  # id(Connection) of an open write -> its registry copies
         self._copies_lock = threading.Lock()
@@ -118,6 +120,7 @@ class FileService:
         body from the event loop block by block (never more than a block and an S3 part in RAM)."""
         limit = self.settings.files.max_upload_bytes
         boundary = boundary_of(body.content_type)
+        self._uploads.take(f"{identity.realm}/{identity.subject}")
         declared = body.content_length
         chunks = body.chunks
         if declared is not None and declared.isdigit() and int(declared) > limit + _MULTIPART_OVERHEAD:

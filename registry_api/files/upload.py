@@ -204,14 +204,18 @@ class PrefixedReader:
         self._rest = rest
 
     def read(self, size: int = -1, /) -> bytes:
-        if self._head:
-            taken = self._head if size < 0 else self._head[:size]
-            self._head = self._head[len(taken) :]
-            data = bytes(taken)
-            if size < 0:
-                data += self._rest.read()
-            return data
-        return self._rest.read(size)
+        """Exactly ``size`` bytes unless the file ends first: boto3 makes each read a part, and S3
+        refuses parts below 5 MiB but the last (Ceph RGW and AWS do, ``EntityTooSmall``; nanio does not)."""
+        if not self._head:
+            return self._rest.read(size)
+        taken = self._head if size < 0 else self._head[:size]
+        self._head = self._head[len(taken) :]
+        data = bytes(taken)
+        if size < 0:
+            return data + self._rest.read()
+        if len(data) < size:
+            data += self._rest.read(size - len(data))
+        return data
 
     def readable(self) -> bool:
         return True

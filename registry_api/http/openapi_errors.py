@@ -6,7 +6,7 @@ operation really answers, so that fuzzers and client generators see the real con
 * every operation: 400 (bad parameter, header, URL or file reference) and 503 (PostgreSQL or S3 down);
 * on authenticated profiles: 401 and 403;
 * a path with parameters: 404; query parameters or a JSON body: 422 (a value that cannot be stored);
-* a request body: 413; entity writes: 409.
+* a request body: 413; entity writes: 409; uploads and file content: 429 (``files/quota.py``).
 
 What an operation documents itself (the file routes: 206, 304, 416, ...) is kept.
 """
@@ -48,6 +48,8 @@ ERROR_DESCRIPTIONS: dict[str, str] = {
     "409": "The write violates a constraint, or a file reference is bound elsewhere or changed "
     "(CONSTRAINT_ERROR, FILE_WAS_CHANGED).",
     "413": "The request body is larger than allowed (PAYLOAD_TOO_LARGE).",
+    "429": "Too many uploads by this caller in a minute, or too many downloads at once; try again after "
+    "Retry-After seconds (TOO_MANY_REQUESTS).",
     "422": "A value is not valid or cannot be stored (VALIDATION_ERROR).",
     "503": "PostgreSQL or S3 is unavailable; try again later (THIRD_PARTY_SERVICE_UNAVAILABLE).",
 }
@@ -73,9 +75,10 @@ def with_error_responses(document: dict[str, Any], *, anonymous: bool) -> dict[s
             if _is_fastapi_validation(responses.get("422")):
                 del responses["422"]
             for status in _error_statuses(path, method, operation, anonymous=anonymous):
-                responses.setdefault(
-                    status, {"description": ERROR_DESCRIPTIONS[status], "content": _PROBLEM_REF}
-                )
+                answer: dict[str, Any] = {"description": ERROR_DESCRIPTIONS[status], "content": _PROBLEM_REF}
+                if status == "429":
+                    answer["headers"] = {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}}
+                responses.setdefault(status, answer)
             operation["responses"] = dict(sorted(responses.items()))
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     for name in _FASTAPI_VALIDATION_SCHEMAS:
@@ -95,6 +98,9 @@ def _error_statuses(path: str, method: str, operation: dict[str, Any], *, anonym
         statuses.append("422")  # a value the database cannot hold (out of range, too large for an index)
     if "requestBody" in operation:
         statuses.append("413")
+    uploads = "multipart/form-data" in operation.get("requestBody", {}).get("content", {})
+    if uploads or "206" in operation.get("responses", {}):  # an upload, or a file's content
+        statuses.append("429")
     entity_write = (_json_body(operation) and "/search/" not in path) or (
         method == "delete" and "/files/" not in path
     )

@@ -168,3 +168,27 @@ def test_the_streamed_body_arrives_whole_and_in_order_or_not_at_all() -> None:
 
     assert anyio.run(deliver, good) == chunks
     assert anyio.run(deliver, "0" * 64) == chunks[:-1]  # the last chunk is withheld on a mismatch
+
+
+def test_a_prefixed_reader_fills_every_read_so_no_s3_part_is_short() -> None:
+    """boto3 makes each read of a streamed upload a part; S3 (Ceph RGW, AWS) refuses a part below 5 MiB
+    that is not the last with EntityTooSmall, so a read after the head must not stop at the head's end."""
+    from registry_api.files.upload import MultipartFileReader, PrefixedReader
+
+    content = os.urandom(3000)
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="file"; filename="a"\r\n\r\n'
+        + content
+        + b"\r\n--b--\r\n"
+    )
+    pieces = iter([body[:100], body[100:], b""])
+    reader = MultipartFileReader(lambda: next(pieces), b"b", field_name="file", max_bytes=10_000)
+    reader.open()
+    head = reader.read(1001)
+    prefixed = PrefixedReader(head, reader)
+    assert [len(prefixed.read(1000)), len(prefixed.read(1000)), len(prefixed.read(1000))] == [
+        1000,
+        1000,
+        1000,
+    ]
+    assert prefixed.read(1000) == b""

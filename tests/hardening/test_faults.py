@@ -26,6 +26,7 @@ from registry_api.deploy import GeneratedRegistry
 from registry_api.embedded import EmbeddedPostgres, EmbeddedS3
 from registry_api.settings import settings_environment
 from tests.conftest import created_database
+from tests.external_s3 import ExternalS3
 from tests.file_state import file_state
 from tests.served_registry import ServedRegistry, TestRealms, served_registry
 
@@ -38,18 +39,25 @@ MIB = 1024 * 1024
 
 @dataclass
 class Servers:
-    """A PostgreSQL and an S3 server of this module, stopped and started again on the same data."""
+    """A PostgreSQL and an S3 server of this module, stopped and started again on the same data: nanio,
+    or the gateway of the Ceph cluster the file suite runs against in CI (``tests.external_s3``)."""
 
     base: Path
     postgres: EmbeddedPostgres
-    s3: EmbeddedS3
+    s3: EmbeddedS3 | ExternalS3
 
     def stop_s3(self) -> None:
-        self.s3.stop()
+        if isinstance(self.s3, ExternalS3):
+            self.s3.stop_gateway()
+        else:
+            self.s3.stop()
 
     def start_s3(self) -> None:
         old = self.s3
-        self.s3 = EmbeddedS3(old.data_dir, old.port, old.access_key, old.secret_key, region=old.region)
+        if isinstance(old, ExternalS3):
+            old.start_gateway()
+        else:
+            self.s3 = EmbeddedS3(old.data_dir, old.port, old.access_key, old.secret_key, region=old.region)
 
     def stop_postgres(self) -> None:
         self.postgres.stop()
@@ -62,14 +70,16 @@ class Servers:
 def servers() -> Iterator[Servers]:
     base = Path(tempfile.mkdtemp(prefix="registry-faults-"))
     postgres = EmbeddedPostgres(base / "pgdata")
-    s3 = EmbeddedS3(
+    external = ExternalS3.from_environment()
+    s3 = external or EmbeddedS3(
         base / "s3", access_key=f"faults-{secrets.token_hex(3)}", secret_key=secrets.token_hex(16)
     )
     found = Servers(base, postgres, s3)
     try:
         yield found
     finally:
-        found.s3.stop()
+        if isinstance(found.s3, EmbeddedS3):
+            found.s3.stop()
         found.postgres.stop()
         shutil.rmtree(base, ignore_errors=True)
 
