@@ -140,16 +140,33 @@ def create(spec: EntitySpec, body: BaseModel, caller: Caller) -> dict[str, str]:
     """``POST /{entity}`` → ``{"id"}``. Omitted properties take the column defaults; the key comes from
     the body or is generated (UUID keys are generated here so files can be bound before the insert)."""
     values = _column_values(spec, body, only_sent=True)
+    with _write_transaction(spec, caller) as connection:
+        entity_id = insert_row(connection, spec, values, caller)
+    return {"id": str(entity_id)}
+
+
+def insert_row(connection: Connection, spec: EntitySpec, values: dict[str, Any], caller: Caller) -> Any:
+    """Insert one row in the caller's transaction (files bound, stamps, write rules, history); its key."""
     if values.get(spec.primary_key) is None and isinstance(spec.key.type, Uuid):
         values[spec.primary_key] = uuid.uuid4()
-    with _write_transaction(spec, caller) as connection:
-        entity_id = values.get(spec.primary_key)
-        _attach_files(connection, spec, entity_id, values, caller, created=True)
-        values.update(_stamps(spec, caller, created=True))
-        row = connection.execute(insert(spec.table).values(values).returning(*spec.table.columns)).one()
-        _guard_write(spec, caller, row._asdict())
-        _record_history(connection, spec, row._asdict(), "I", caller)
-    return {"id": str(row._mapping[spec.primary_key])}
+    entity_id = values.get(spec.primary_key)
+    _attach_files(connection, spec, entity_id, values, caller, created=True)
+    values.update(_stamps(spec, caller, created=True))
+    row = connection.execute(insert(spec.table).values(values).returning(*spec.table.columns)).one()
+    _guard_write(spec, caller, row._asdict())
+    _record_history(connection, spec, row._asdict(), "I", caller)
+    return row._mapping[spec.primary_key]
+
+
+def upsert_row(connection: Connection, spec: EntitySpec, values: dict[str, Any], caller: Caller) -> Any:
+    """Replace the row whose key ``values`` carries (every column set, omitted ones to NULL), or insert
+    it when there is none; in the caller's transaction. Its key."""
+    entity_id = values.get(spec.primary_key)
+    if entity_id is not None and _locked_row(connection, spec, entity_id) is not None:
+        changed = {c: values.get(c) for c in spec.columns if c != spec.primary_key}
+        update_row(connection, spec, entity_id, changed, caller)
+        return entity_id
+    return insert_row(connection, spec, values, caller)
 
 
 def replace(spec: EntitySpec, entity_id: Any, body: BaseModel, caller: Caller) -> None:
@@ -187,23 +204,38 @@ def _column_values(spec: EntitySpec, body: BaseModel, *, only_sent: bool) -> dic
 
 def _update(spec: EntitySpec, entity_id: Any, values: dict[str, Any], caller: Caller) -> None:
     with _write_transaction(spec, caller) as connection:
-        exists = connection.execute(select(spec.table).where(spec.key == entity_id).with_for_update()).first()
-        if exists is None:
-            raise not_found(spec, entity_id)
-        _guard_write(spec, caller, exists._asdict())  # the row as it is ...
-        _attach_files(connection, spec, entity_id, values, caller, created=False)
-        values.update(_stamps(spec, caller, created=False))
-        statement = update(spec.table).where(spec.key == entity_id).values(values)
-        row = connection.execute(statement.returning(*spec.table.columns)).one()
-        _guard_write(spec, caller, row._asdict())  # ... and as it would become
-        _record_history(connection, spec, row._asdict(), "U", caller)
+        update_row(connection, spec, entity_id, values, caller)
+
+
+def update_row(
+    connection: Connection, spec: EntitySpec, entity_id: Any, values: dict[str, Any], caller: Caller
+) -> None:
+    """Change one row in the caller's transaction (404 when there is none)."""
+    exists = _locked_row(connection, spec, entity_id)
+    if exists is None:
+        raise not_found(spec, entity_id)
+    _guard_write(spec, caller, exists._asdict())  # the row as it is ...
+    _attach_files(connection, spec, entity_id, values, caller, created=False)
+    values.update(_stamps(spec, caller, created=False))
+    statement = update(spec.table).where(spec.key == entity_id).values(values)
+    row = connection.execute(statement.returning(*spec.table.columns)).one()
+    _guard_write(spec, caller, row._asdict())  # ... and as it would become
+    _record_history(connection, spec, row._asdict(), "U", caller)
+
+
+def _locked_row(connection: Connection, spec: EntitySpec, entity_id: Any) -> Any:
+    return connection.execute(select(spec.table).where(spec.key == entity_id).with_for_update()).first()
 
 
 def _write_transaction(spec: EntitySpec, caller: Caller) -> AbstractContextManager[Connection]:
-    """A table with file columns writes in the file service's transaction: the files it copies for
+    return write_transaction(caller, files=bool(spec.file_columns))
+
+
+def write_transaction(caller: Caller, *, files: bool) -> AbstractContextManager[Connection]:
+    """A write touching file columns runs in the file service's transaction: the files it copies for
     the write are removed again when the write fails."""
     runtime = caller.runtime
-    if spec.file_columns:
+    if files:
         return runtime.files.write_transaction(runtime.engine)
     return runtime.engine.begin()
 

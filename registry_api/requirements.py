@@ -39,6 +39,18 @@ class EntityWrite:
 
 
 @dataclass(frozen=True, slots=True)
+class CompositeWrite:
+    """``PUT /nested/{name}``: each row is created or replaced, so insert and update grants on every
+    table of the composite entity."""
+
+    name: str
+    tables: tuple[str, ...]
+
+    def describe(self) -> str:
+        return f"insert and update tables {', '.join(self.tables)} (composite entity {self.name})"
+
+
+@dataclass(frozen=True, slots=True)
 class PartialUpdate:
     """``PATCH /partial/{name}/{id}``: an update grant on every listed column."""
 
@@ -102,7 +114,15 @@ class SignedLinkToken:
 
 
 Requirement = (
-    EntityRead | EntityWrite | PartialUpdate | SearchRun | FileRead | AnyCaller | LinkedFile | SignedLinkToken
+    EntityRead
+    | EntityWrite
+    | CompositeWrite
+    | PartialUpdate
+    | SearchRun
+    | FileRead
+    | AnyCaller
+    | LinkedFile
+    | SignedLinkToken
 )
 
 
@@ -114,6 +134,12 @@ def permits(requirement: Requirement, access: AccessPolicy, identity: Identity) 
             return all(access.can_read_entity(identity, name) for name in (table, *nested))
         case EntityWrite(table, action):
             return access.can_write_entity(identity, table, action)
+        case CompositeWrite(_, tables):
+            return all(
+                access.can_write_entity(identity, table, action)
+                for table in tables
+                for action in ("insert", "update")
+            )
         case PartialUpdate(table, columns):
             return access.can_partial_update(identity, table, columns)
         case SearchRun(search_condition):

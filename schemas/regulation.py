@@ -487,10 +487,61 @@ class NestedEntity:
 
 
 @dataclass(frozen=True, slots=True)
+class CompositeNode:
+    """One row of a composite write: ``entity``, written before its parent, whose ``link_column``
+    receives its key; in the body it is the property named after its table (the reference's naming)."""
+
+    entity: NestedEntity
+    link_column: str | None = None
+    children: tuple[CompositeNode, ...] = ()
+
+    @property
+    def property_name(self) -> str:
+        return to_camel(self.entity.table)
+
+    def walk(self) -> tuple[CompositeNode, ...]:
+        return (self, *(node for child in self.children for node in child.walk()))
+
+
+@dataclass(frozen=True, slots=True)
 class CompositeEntity:
     name: str
     entities: tuple[NestedEntity, ...]
     location: Location | None = None
+
+    @property
+    def path_segment(self) -> str:
+        return to_path_segment(self.name)
+
+    def tree(self) -> CompositeNode:
+        """The entities as the tree a write follows, from the one entity no link points at. Raises
+        ``ValueError`` (a sentence) when they do not form one: no such entity, several, a cycle, a
+        link to an entity it does not declare, or one entity linked twice."""
+        by_name = {e.name: e for e in self.entities}
+        linked = [link.entity for e in self.entities for link in e.links]
+        unknown = sorted({name for name in linked if name not in by_name})
+        if unknown:
+            raise ValueError(f"links name {', '.join(unknown)}, which it does not declare")
+        twice = sorted({name for name in linked if linked.count(name) > 1})
+        if twice:
+            raise ValueError(f"{', '.join(twice)} is linked more than once")
+        roots = [e for e in self.entities if e.name not in linked]
+        if len(roots) != 1:
+            names = ", ".join(e.name for e in roots) or "none (the links form a cycle)"
+            raise ValueError(f"exactly one nested entity must be linked by no other; found {names}")
+
+        def node(entity: NestedEntity, column: str | None, seen: frozenset[str]) -> CompositeNode:
+            if entity.name in seen:
+                raise ValueError(f"the links form a cycle through {entity.name}")
+            children = tuple(
+                node(by_name[link.entity], link.column, seen | {entity.name}) for link in entity.links
+            )
+            return CompositeNode(entity, column, children)
+
+        tree = node(roots[0], None, frozenset())
+        if len(tree.walk()) != len(self.entities):
+            raise ValueError("some nested entities are not reachable from the root (the links form a cycle)")
+        return tree
 
 
 class RlsKind(StrEnum):

@@ -25,6 +25,8 @@ from schemas.platform import (
 )
 from schemas.regulation import (
     Column,
+    CompositeEntity,
+    CompositeNode,
     EnumType,
     Location,
     PartialUpdate,
@@ -153,6 +155,46 @@ class EnumView:
 
 
 @dataclass(frozen=True)
+class CompositeNodeView:
+    """One row of a composite entity: its table, and in its parent's body the property ``attr`` /
+    ``alias`` (named after the table) standing for the link column ``link``."""
+
+    table: TableView
+    class_name: str  # the body model: the entity's own for a leaf, a ``...Nested`` one otherwise
+    attr: str = ""
+    alias: str = ""
+    link: ColumnView | None = None
+    children: tuple[CompositeNodeView, ...] = ()
+
+    @property
+    def simple_columns(self) -> tuple[ColumnView, ...]:
+        links = {c.link.name for c in self.children if c.link is not None}
+        return tuple(c for c in self.table.columns if c.name not in links)
+
+    @property
+    def annotation(self) -> str:
+        required = self.link is not None and not self.link.nullable
+        return self.class_name if required else f"{self.class_name} | None"
+
+    def post_order(self) -> tuple[CompositeNodeView, ...]:
+        """Nodes with children, deepest first (the order their models are declared in)."""
+        nested = tuple(n for child in self.children for n in child.post_order())
+        return (*nested, self) if self.children else nested
+
+    def walk(self) -> tuple[CompositeNodeView, ...]:
+        return (self, *(n for child in self.children for n in child.walk()))
+
+
+@dataclass(frozen=True)
+class CompositeView:
+    name: str
+    module: str  # routers/nested/<module>.py
+    path: str
+    root: CompositeNodeView
+    location: str
+
+
+@dataclass(frozen=True)
 class RegistryView:
     name: str
     package: str
@@ -160,6 +202,7 @@ class RegistryView:
     searches: tuple[SearchView, ...]
     partials: tuple[PartialView, ...]
     enums: tuple[EnumView, ...]
+    composites: tuple[CompositeView, ...] = ()
     skipped: tuple[str, ...] = field(default=())
 
     @property
@@ -179,6 +222,35 @@ def build(regulation: Regulation) -> RegistryView:
         searches=tuple(_search(regulation, sc) for sc in regulation.search_conditions),
         partials=partials,
         enums=tuple(_enum(e) for e in regulation.enums),
+        composites=tuple(_composite(c, by_name) for c in regulation.composite_entities),
+    )
+
+
+def _composite(composite: CompositeEntity, tables: dict[str, TableView]) -> CompositeView:
+    """The composite's tree (the reader refused composites that form none, ``COMPOSITE_*``)."""
+    prefix = class_name(composite.name)
+
+    def node(model: CompositeNode, parent: TableView | None) -> CompositeNodeView:
+        table = tables[model.entity.table]
+        children = tuple(node(child, table) for child in model.children)
+        link = None
+        if parent is not None and model.link_column is not None:
+            link = next(c for c in parent.columns if c.name == model.link_column)
+        return CompositeNodeView(
+            table=table,
+            class_name=f"{prefix}{table.class_name}Nested" if children else table.class_name,
+            attr=field_name(model.entity.table) if parent is not None else "",
+            alias=model.property_name if parent is not None else "",
+            link=link,
+            children=children,
+        )
+
+    return CompositeView(
+        name=composite.name,
+        module=module_name(composite.name),
+        path=composite.path_segment,
+        root=node(composite.tree(), None),
+        location=where(composite.location),
     )
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from codegen.emit import openapi
-from codegen.emit.context import PartialView, RegistryView, SearchView, TableView, build
+from codegen.emit.context import CompositeView, PartialView, RegistryView, SearchView, TableView, build
 from codegen.emit.imports import Imports
 from codegen.emit.render import call, environment, pyrepr
 from codegen.migrate.platform import platform_changesets
@@ -128,6 +128,14 @@ def render_package(view: RegistryView) -> dict[str, str]:
         files[f"{package}/routers/partial/{partial.module}.py"] = render(
             "partial_router.py.jinja", partial=partial, imports=_partial_imports(partial)
         )
+    if view.composites:
+        files[f"{package}/routers/nested/__init__.py"] = _subpackage(
+            env, "Composite entity routers (PUT /nested/...).", [c.module for c in view.composites]
+        )
+    for composite in view.composites:
+        files[f"{package}/routers/nested/{composite.module}.py"] = render(
+            "composite_router.py.jinja", composite=composite, imports=_composite_imports(composite)
+        )
     if view.enums:
         files[f"{package}/routers/enums.py"] = render("enums_router.py.jinja", imports=_enums_imports())
     return files
@@ -220,6 +228,17 @@ def _partial_imports(partial: PartialView) -> str:
     return _types(imports, [partial.table.primary_key.py_type]).render()
 
 
+def _composite_imports(composite: CompositeView) -> str:
+    imports = Imports().add("typing", "Annotated").add("fastapi", "APIRouter", "Depends")
+    imports.add("registry_api.composites", "CompositePart", "CompositeSpec")
+    imports.add("registry_api.http", "dependencies", "entity_endpoints")
+    imports.add("registry_api.runtime", "Caller").add("schemas.wire", "EntityId")
+    imports.add("...models", composite.root.class_name)
+    for node in composite.root.walk():
+        imports.add(f"..entities.{node.table.module}", node.table.spec_const)
+    return imports.render()
+
+
 def _enums_imports() -> str:
     imports = Imports().add("typing", "Annotated").add("fastapi", "Depends")
     imports.add("registry_api.http.routes", "LazyRouter")
@@ -234,6 +253,7 @@ def _app_imports(view: RegistryView) -> str:
     for subpackage, present in (
         ("entities", view.routed_tables),
         ("partial", view.partials),
+        ("nested", view.composites),
         ("search", view.searches),
         ("enums", view.enums),
     ):

@@ -10,7 +10,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from codegen.emit.context import ColumnView, NestedView, ParamView
+from codegen.emit.context import ColumnView, CompositeNodeView, NestedView, ParamView
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 LINE = 110
@@ -34,6 +34,8 @@ def environment() -> Environment:
         param_decl=param_decl,
         nested_decl=nested_decl,
         query_param_decl=query_param_decl,
+        part_decl=part_decl,
+        composite_part=composite_part,
     )
     return env
 
@@ -137,3 +139,32 @@ def query_param_decl(param: ParamView) -> str:
     if param.maximum is not None:
         arguments.append(f"le={param.maximum}")
     return call(f"{name}: Annotated[{param.annotation}, Query", arguments, 4, "] = None,")
+
+
+def part_decl(node: CompositeNodeView) -> str:
+    """The field of a composite body holding the linked entity ``node`` (named after its table)."""
+    required = node.link is not None and not node.link.nullable
+    arguments = [] if required else ["default=None"]
+    arguments.append(f"alias={pyrepr(node.alias)}")
+    return call(f"{node.attr}: {node.annotation} = Field", arguments, 4)
+
+
+def composite_part(node: CompositeNodeView, indent: int) -> str:
+    """``CompositePart(SPEC, "property", "link_column", parts=(...))`` for a node and its children."""
+    pad = " " * indent
+    arguments = [node.table.spec_const]
+    if node.link is not None:
+        arguments += [pyrepr(node.alias), pyrepr(node.link.name)]
+    if node.children:
+        children = [composite_part(child, 0) for child in node.children]
+        flat = f"parts=({', '.join(children)}{',' if len(children) == 1 else ''})"
+        if len(pad) + len(flat) + 20 <= LINE and "\n" not in flat:
+            arguments.append(flat)
+        else:
+            inner = "".join(composite_part(child, indent + 8) + ",\n" for child in node.children)
+            arguments.append(f"parts=(\n{inner}{pad}    )")
+    flat = f"{pad}CompositePart({', '.join(arguments)})"
+    if len(flat) <= LINE and "\n" not in flat:
+        return flat
+    inner = "".join(f"{pad}    {argument},\n" for argument in arguments)
+    return f"{pad}CompositePart(\n{inner}{pad})"

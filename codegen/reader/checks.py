@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from codegen.reader.state import ReaderState, TableState
-from schemas.regulation import FetchType, Location
+from schemas.naming import to_camel
+from schemas.regulation import CompositeEntity, FetchType, Location
 
 
 def check_final_tables(state: ReaderState) -> None:
@@ -64,3 +65,57 @@ def check_read_parameters(state: ReaderState) -> None:
                 "neither a foreign key nor the key array of an ext:createMany2Many; there is no row to nest",
                 parameters.location or Location("?", 0),
             )
+
+
+def check_composites(state: ReaderState) -> None:
+    """A composite entity is written as a tree: one root, each link a foreign key of the parent's table
+    to the linked entity's table, each nested property named once, every table keyed by one column."""
+    for composite in state.composite_entities.values():
+        where = composite.location or Location("?", 0)
+        names = {e.name for e in composite.entities}
+        if any(link.entity not in names for e in composite.entities for link in e.links):
+            continue  # COMPOSITE_UNKNOWN_ENTITY said so already
+        try:
+            tree = composite.tree()
+        except ValueError as error:
+            state.report("COMPOSITE_STRUCTURE", f"composite entity '{composite.name}': {error}", where)
+            continue
+        for node in tree.walk():
+            _check_node(state, composite, node.entity.table, [c.entity.table for c in node.children], where)
+            table = state.tables.get(node.entity.table)
+            for child in node.children:
+                if table is None or child.link_column is None:
+                    continue
+                if not any(
+                    fk.columns == (child.link_column,) and fk.referenced_table == child.entity.table
+                    for fk in table.foreign_keys
+                ):
+                    column = f"{table.name}.{child.link_column}"
+                    state.report(
+                        "COMPOSITE_LINK_NOT_A_REFERENCE",
+                        f"composite entity '{composite.name}': {column} is no foreign key to "
+                        f"{child.entity.table}, so entity '{child.entity.name}' cannot be linked by it",
+                        where,
+                    )
+
+
+def _check_node(
+    state: ReaderState, composite: CompositeEntity, table_name: str, children: list[str], where: Location
+) -> None:
+    table = state.tables.get(table_name)
+    if table is None:
+        return  # UNKNOWN_TABLE said so
+    if len(table.primary_key) != 1:
+        state.report(
+            "COMPOSITE_STRUCTURE",
+            f"composite entity '{composite.name}': table '{table_name}' needs a single-column primary key",
+            where,
+        )
+    properties = [to_camel(c) for c in table.columns] + [to_camel(t) for t in children]
+    for name in sorted({p for p in properties if properties.count(p) > 1}):
+        state.report(
+            "COMPOSITE_DUPLICATE_PROPERTY",
+            f"composite entity '{composite.name}': the body of '{table_name}' would have two properties "
+            f"'{name}' (a nested entity is the property named after its table)",
+            where,
+        )

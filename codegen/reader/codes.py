@@ -138,7 +138,16 @@ CODES: dict[str, CodeInfo] = {
         E, 'ext:tableReadParameters fetchType="entity" on a column that is no foreign key or many-to-many'
     ),
     "COMPOSITE_UNKNOWN_ENTITY": CodeInfo(
-        W, "an ext:link names a nested entity the composite entity does not declare"
+        E, "an ext:link names a nested entity the composite entity does not declare"
+    ),
+    "COMPOSITE_STRUCTURE": CodeInfo(
+        E, "a composite entity's nested entities do not form one tree of tables keyed by one column"
+    ),
+    "COMPOSITE_LINK_NOT_A_REFERENCE": CodeInfo(
+        E, "an ext:link column is no foreign key of its table to the linked entity's table"
+    ),
+    "COMPOSITE_DUPLICATE_PROPERTY": CodeInfo(
+        E, "a composite entity's body would name a property twice (nested entities are named after tables)"
     ),
 }
 

@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from codegen.reader.apply import apply_changeset
-from codegen.reader.checks import check_final_tables, check_read_parameters
+from codegen.reader.checks import check_composites, check_final_tables, check_read_parameters
 from codegen.reader.loader import Loader
 from codegen.reader.migration import migration_diagnostics
 from codegen.reader.rls import check_final_rules, search_diagnostics
@@ -71,6 +71,7 @@ def read_regulation(path: str | Path, *, realms: Mapping[str, RealmKind] | None 
         )
     check_final_tables(state)
     check_read_parameters(state)
+    check_composites(state)
     check_final_rules(state)
     order = {file: index for index, file in enumerate(loader.result.files)}
     diagnostics = _in_order(tuple(state.diagnostics.items), order)

@@ -21,6 +21,7 @@ from registry_api.errors import ApiError, ErrorCode
 from registry_api.headers import SourceHeaders, require_headers
 from registry_api.requirements import (
     AnyCaller,
+    CompositeWrite,
     EntityRead,
     EntityWrite,
     FileRead,
@@ -92,6 +93,10 @@ class Requires:
 
 def entity_writer(table: str, action: WriteAction) -> Requires:
     return Requires(EntityWrite(table, action), needs_write_headers=True)
+
+
+def composite_writer(name: str, tables: Sequence[str]) -> Requires:
+    return Requires(CompositeWrite(name, tuple(tables)), needs_write_headers=True)
 
 
 def partial_updater(table: str, columns: Sequence[str]) -> Requires:

@@ -10,7 +10,8 @@ from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 
-from registry_api import entities
+from registry_api import composites, entities
+from registry_api.composites import CompositeSpec
 from registry_api.entities import EntitySpec
 from registry_api.http.dependencies import read_access
 from registry_api.http.guards import reject_unstorable_text
@@ -45,3 +46,8 @@ def patch(spec: EntitySpec, entity_id: Any, body: BaseModel, columns: Sequence[s
     """``PATCH /partial/{name}/{id}`` → 204."""
     reject_unstorable_text(body)
     entities.patch(spec, entity_id, body, columns, caller)
+
+
+def upsert_composite(spec: CompositeSpec, body: BaseModel, caller: Caller) -> dict[str, str]:
+    """``PUT /nested/{name}`` → ``{"id"}`` of the root row."""
+    return composites.upsert(spec, body, caller)
