@@ -24,6 +24,7 @@ ENTITIES = (
     entities.staff,
 )
 PARTIAL_UPDATES = ()
+COMPOSITE_ENTITIES = ()
 SEARCH_CONDITIONS = (
     search.koatuu_obl_contains_name,
     search.koatuu_np_starts_with_name_by_obl,
@@ -39,6 +40,7 @@ ROUTES = RegistryRoutes(
     entity_routers=(
         *(module.router for module in ENTITIES),
         *(module.router for module in PARTIAL_UPDATES),
+        *(module.router for module in COMPOSITE_ENTITIES),
     ),
     file_routers={
         ("laboratory", "premises_file"): entities.laboratory.premises_file_files,

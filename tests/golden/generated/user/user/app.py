@@ -21,6 +21,7 @@ ENTITIES = (
     entities.user,
 )
 PARTIAL_UPDATES = ()
+COMPOSITE_ENTITIES = ()
 SEARCH_CONDITIONS = (
     search.user_search_by_name,
     search.user_public_photo,
@@ -32,6 +33,7 @@ ROUTES = RegistryRoutes(
     entity_routers=(
         *(module.router for module in ENTITIES),
         *(module.router for module in PARTIAL_UPDATES),
+        *(module.router for module in COMPOSITE_ENTITIES),
     ),
     file_routers={
         ("user", "photo"): entities.user.photo_files,
