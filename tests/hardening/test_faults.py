@@ -30,7 +30,7 @@ from tests.external_s3 import ExternalS3
 from tests.file_state import file_state
 from tests.served_registry import ServedRegistry, TestRealms, served_registry
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(480)]
 
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 64 + b"\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 16
@@ -120,7 +120,7 @@ def assert_unavailable(answer: httpx.Response) -> None:
 
 
 def wait_until_healthy(served: ServedRegistry) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while httpx.get(served.url + "/actuator/health", timeout=10).status_code != 200:
         assert time.monotonic() < deadline, "the service did not recover"
         time.sleep(0.2)
@@ -189,19 +189,27 @@ def test_outages_answer_503_orphan_nothing_and_the_service_recovers_without_a_re
             servers.postgres.conninfo.replace("dbname=postgres", f"dbname={database_of(served)}")
         )
         holder.execute('LOCK TABLE "user" IN ACCESS EXCLUSIVE MODE')
-        answers: list[httpx.Response] = []
-        writer = threading.Thread(
-            target=lambda: answers.append(officer.post("/user", json={"name": "Taras", "photo": staged}))
-        )
+        answers: list[httpx.Response | BaseException] = []
+
+        def write() -> None:  # its own client: it waits on the lock for as long as the steps below take
+            try:
+                with served.client("officer") as patient:
+                    patient.timeout = httpx.Timeout(180)
+                    answers.append(patient.post("/user", json={"name": "Taras", "photo": staged}))
+            except BaseException as error:
+                answers.append(error)
+
+        writer = threading.Thread(target=write)
         writer.start()
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120
         while staged["id"] not in served.keys(served.registry_bucket):
             assert time.monotonic() < deadline and writer.is_alive(), answers
             time.sleep(0.05)
         servers.stop_postgres()
-        writer.join(30)
+        writer.join(180)
         with contextlib.suppress(psycopg.Error):  # its server is gone
             holder.close()
+        assert answers and isinstance(answers[0], httpx.Response), answers
         assert_unavailable(answers[0])
         assert staged["id"] not in served.keys(served.registry_bucket)  # the copy went with the write
         servers.start_postgres()
