@@ -173,7 +173,7 @@ def _drop_domain(change: Change, env: BuildEnv) -> list[str]:
 def _create_search_condition(change: Change, env: BuildEnv) -> list[str]:
     if not isinstance(change.model, SearchCondition):
         raise ChangeError("the reader gave no search-condition model for this change")
-    return views.create_search_condition(change.model)
+    return views.create_search_condition(change.model, env.state)
 
 
 def _drop_search_condition(change: Change, env: BuildEnv) -> list[str]:
@@ -413,4 +413,8 @@ _TRACKERS: dict[str, Callable[[XmlNode, SchemaState], None]] = {
     "renameTable": tables.track_rename_table,
     "dropTable": tables.track_drop_table,
     "addPrimaryKey": tables.track_add_primary_key,
+    "addColumn": tables.track_add_column,
+    "dropColumn": tables.track_drop_column,
+    "renameColumn": tables.track_rename_column,
+    "modifyDataType": tables.track_modify_data_type,
 }

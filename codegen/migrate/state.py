@@ -1,5 +1,6 @@
 """What the migrator must remember about tables while walking a regulation's changesets in order:
-primary keys (for many-to-many views) and which tables keep history (to mirror column changes)."""
+primary keys (for many-to-many views), which tables keep history (to mirror column changes) and the
+declared column types (for the index kinds of search conditions)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ class ChangeError(Exception):
 class TableInfo:
     primary_key: tuple[str, ...] = ()
     history: bool = False
+    column_types: dict[str, str] = field(default_factory=dict)  # as declared (``varchar(50)``, ``UUID``)
 
 
 @dataclass
@@ -25,6 +27,10 @@ class SchemaState:
     def has_history(self, table: str) -> bool:
         info = self.tables.get(table)
         return info is not None and info.history
+
+    def column_type(self, table: str, column: str) -> str | None:
+        info = self.tables.get(table)
+        return info.column_types.get(column) if info is not None else None
 
 
 def flag(node: XmlNode, name: str, default: bool = False) -> bool:

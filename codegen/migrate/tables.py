@@ -185,7 +185,40 @@ def track_create_table(node: XmlNode, state: SchemaState) -> None:
         constraints = constraints_of(column)
         if constraints is not None and flag(constraints, "primaryKey"):
             primary_key.append(required(column, "name"))
-    state.tables[required(node, "tableName")] = TableInfo(tuple(primary_key), history_flag(node))
+    state.tables[required(node, "tableName")] = TableInfo(
+        tuple(primary_key), history_flag(node), _declared_types(column_nodes(node))
+    )
+
+
+def _declared_types(columns: tuple[XmlNode, ...]) -> dict[str, str]:
+    return {c.get("name") or "": c.get("type") or "" for c in columns if c.get("name") and c.get("type")}
+
+
+def track_add_column(node: XmlNode, state: SchemaState) -> None:
+    info = state.tables.get(node.get("tableName") or "")
+    if info is not None:
+        info.column_types.update(_declared_types(column_nodes(node)))
+
+
+def track_drop_column(node: XmlNode, state: SchemaState) -> None:
+    info = state.tables.get(node.get("tableName") or "")
+    if info is not None:
+        for name in [node.get("columnName"), *(c.get("name") for c in column_nodes(node))]:
+            info.column_types.pop(name or "", None)
+
+
+def track_rename_column(node: XmlNode, state: SchemaState) -> None:
+    info = state.tables.get(node.get("tableName") or "")
+    old, new = node.get("oldColumnName") or "", node.get("newColumnName") or ""
+    if info is not None and old in info.column_types and new:
+        info.column_types[new] = info.column_types.pop(old)
+
+
+def track_modify_data_type(node: XmlNode, state: SchemaState) -> None:
+    info = state.tables.get(node.get("tableName") or "")
+    column, new_type = node.get("columnName"), node.get("newDataType")
+    if info is not None and column and new_type:
+        info.column_types[column] = new_type
 
 
 def _mirror(node: XmlNode, table: str, state: SchemaState) -> bool:

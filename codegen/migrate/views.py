@@ -24,7 +24,9 @@ from schemas.regulation import (
     ScFunction,
     ScTable,
     SearchCondition,
+    SortDirection,
 )
+from schemas.search_indexes import IndexKind, TrigramOperand, index_kind, trigram_operand
 
 _OPERATORS = {"eq": "=", "ne": "<>", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}
 _JOINS = {"inner": "INNER JOIN", "left": "LEFT JOIN", "right": "RIGHT JOIN", "full": "FULL JOIN"}
@@ -198,18 +200,20 @@ def search_condition_query(sc: SearchCondition) -> str:
     return sql
 
 
-def create_search_condition(sc: SearchCondition) -> list[str]:
+def create_search_condition(sc: SearchCondition, state: SchemaState | None = None) -> list[str]:
     view = ident(sc.view_name)
     statements = [
         f"DROP VIEW IF EXISTS {view}",
         f"CREATE VIEW {view} AS\n{search_condition_query(sc)}",
     ]
     if sc.indexing:
-        statements += _search_indexes(sc)
+        statements += search_indexes(sc, state or SchemaState())
     return statements
 
 
-def _search_indexes(sc: SearchCondition) -> list[str]:
+def search_indexes(sc: SearchCondition, state: SchemaState) -> list[str]:
+    """``indexing="true"``: per searched column the index its search type can use
+    (``schemas.search_indexes``), and a btree over the declared sort order of each table."""
     cte_names = {c.name for c in sc.ctes}
     statements: list[str] = []
     for table in sc.tables:
@@ -218,11 +222,36 @@ def _search_indexes(sc: SearchCondition) -> list[str]:
         for column in table.columns:
             if column.search_type is None:
                 continue
-            name = _index_name(f"ix_{sc.name}__{table.name}__{column.name}")
-            statements.append(
-                f"CREATE INDEX IF NOT EXISTS {ident(name)} ON {ident(table.name)} ({ident(column.name)})"
-            )
+            kind = index_kind(column.search_type)
+            base = f"ix_{sc.name}__{table.name}__{column.name}"
+            if kind is IndexKind.BTREE:
+                statements.append(_btree(base, table.name, [ident(column.name)]))
+            elif kind is IndexKind.TRIGRAM:
+                declared = column.type or state.column_type(table.name, column.name)
+                operand = trigram_operand(declared)
+                if operand is not None:
+                    statements.append(_trigram(f"{base}_trgm", table.name, column.name, operand))
+        sorted_columns = [
+            f"{ident(c.name)} {'DESC' if c.sorting is SortDirection.DESC else 'ASC'}"
+            for c in table.columns
+            if c.sorting is not None
+        ]
+        if sorted_columns:
+            statements.append(_btree(f"ix_{sc.name}__{table.name}__sort", table.name, sorted_columns))
+    if any(" gin_trgm_ops)" in statement for statement in statements):
+        # pg_trgm is a trusted extension (PostgreSQL 13+): the database owner may create it.
+        statements.insert(0, "CREATE EXTENSION IF NOT EXISTS pg_trgm")
     return statements
+
+
+def _btree(name: str, table: str, keys: list[str]) -> str:
+    return f"CREATE INDEX IF NOT EXISTS {ident(_index_name(name))} ON {ident(table)} ({', '.join(keys)})"
+
+
+def _trigram(name: str, table: str, column: str, operand: TrigramOperand) -> str:
+    key = ident(column) if operand is TrigramOperand.COLUMN else f"({ident(column)}::text)"
+    index = ident(_index_name(name))
+    return f"CREATE INDEX IF NOT EXISTS {index} ON {ident(table)} USING gin ({key} gin_trgm_ops)"
 
 
 def _index_name(wanted: str) -> str:

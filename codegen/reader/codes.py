@@ -149,6 +149,9 @@ CODES: dict[str, CodeInfo] = {
     "COMPOSITE_DUPLICATE_PROPERTY": CodeInfo(
         E, "a composite entity's body would name a property twice (nested entities are named after tables)"
     ),
+    "SEARCH_NOT_INDEXED": CodeInfo(
+        W, "a search parameter no index serves: every search reads the whole table (see docs/search.md)"
+    ),
 }
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from codegen.reader.apply import apply_changeset
 from codegen.reader.checks import check_composites, check_final_tables, check_read_parameters
+from codegen.reader.indexes import index_diagnostics
 from codegen.reader.loader import Loader
 from codegen.reader.migration import migration_diagnostics
 from codegen.reader.rls import check_final_rules, search_diagnostics
@@ -101,8 +102,10 @@ def read_regulation(path: str | Path, *, realms: Mapping[str, RealmKind] | None 
             diagnostics = _in_order((*diagnostics, *found), order)
             regulation = replace(regulation, diagnostics=diagnostics)
     refused = migration_diagnostics(regulation)
-    if refused:
-        regulation = replace(regulation, diagnostics=_in_order((*diagnostics, *refused), order))
+    unindexed = index_diagnostics(regulation)
+    if refused or unindexed:
+        diagnostics = _in_order((*diagnostics, *refused, *unindexed), order)
+        regulation = replace(regulation, diagnostics=diagnostics)
     return regulation
 
 

@@ -1,4 +1,5 @@
-"""Running a search condition: one SELECT over its view ``<sc>_v`` (plus a COUNT for page pagination).
+"""Running a search condition: one SELECT over its view ``<sc>_v`` (page pagination counts every match
+in the same statement, with a window function).
 
 Every value is a bound parameter; identifiers come from the spec (which comes from the regulation) and
 are quoted by SQLAlchemy. Rows come back JSON-ready: camelCase keys, UUIDs and dates as strings, file
@@ -51,6 +52,7 @@ _SQL_TYPES: dict[ValueType, sa.types.TypeEngine[Any]] = {
     ValueType.TIME: sa.Time(),
 }
 _LIKE_ESCAPE = "\\"
+_TOTAL = "total_elements"  # the window count's column in a page query
 
 Row = dict[str, Any]
 
@@ -164,11 +166,19 @@ def _page(
     outputs: Sequence[OutputColumn],
     request: SearchRequest,
 ) -> dict[str, Any]:
-    count = sa.select(sa.func.count()).select_from(view)
-    if where is not None:
-        count = count.where(where)
-    total = int(connection.execute(count).scalar_one())
-    rows = connection.execute(query.limit(request.page_size).offset(request.page_no * request.page_size))
+    """One statement per page: the page's rows, each carrying the count of every matching row
+    (``count(*) OVER ()``, computed over the same scan). Only a page past the last one has no row to
+    carry the count: then, and only then, a second statement counts."""
+    counted = query.add_columns(sa.func.count().over().label(_TOTAL))
+    page = counted.limit(request.page_size).offset(request.page_no * request.page_size)
+    rows = connection.execute(page).all()
+    if rows:
+        total = int(rows[0]._mapping[_TOTAL])
+    elif request.page_no == 0:
+        total = 0
+    else:
+        count = sa.select(sa.func.count()).select_from(view)
+        total = int(connection.execute(count if where is None else count.where(where)).scalar_one())
     return {
         "content": [_row(outputs, row) for row in rows],
         "totalElements": total,

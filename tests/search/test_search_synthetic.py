@@ -350,6 +350,39 @@ def test_page_pagination_shape_and_page_size_cap(engine: Engine) -> None:
     assert validation_fields(error) == ["pageSize", "pageNo"]
 
 
+def test_a_page_is_one_statement_with_an_exact_total(engine: Engine) -> None:
+    """The count rides along with the page (a window count over the same scan): one statement per
+    page. Only a page past the end, which has no row to carry it, counts separately."""
+    spec = make_spec(
+        "paged",
+        (
+            sc_column("qty", sorting=SortDirection.ASC),
+            sc_column("active", returning=False, search_type=SearchType.EQUAL),
+        ),
+        pagination=Pagination.PAGE,
+        limit=4,
+    )
+    statements: list[str] = []
+
+    def remember(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", remember)
+    try:
+        last = search(engine, spec, {"pageSize": 3, "pageNo": 2})
+        assert (last["content"], last["totalElements"], last["totalPages"]) == ([{"qty": 7}], 7, 3)
+        assert len(statements) == 1 and "count(*) OVER ()" in statements[0]
+        statements.clear()
+        first = search(engine, spec, {"active": True, "pageSize": 2, "pageNo": 0})
+        assert first["totalElements"] == 4 and len(statements) == 1
+        statements.clear()
+        beyond = search(engine, spec, {"active": False, "pageSize": 2, "pageNo": 5})
+        assert (beyond["content"], beyond["totalElements"], beyond["totalPages"]) == ([], 2, 1)
+        assert len(statements) == 2
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", remember)
+
+
 def test_no_pagination_uses_the_limit_as_a_hard_cap(engine: Engine) -> None:
     spec = make_spec("capped", (sc_column("qty", sorting=SortDirection.ASC),), limit=2)
     assert search(engine, spec, {"limit": 100, "offset": 3}) == [{"qty": 1}, {"qty": 2}]
