@@ -24,6 +24,9 @@ class ErrorCode(StrEnum):
     VALIDATION_ERROR = "VALIDATION_ERROR"
     TOO_MANY_REQUESTS = "TOO_MANY_REQUESTS"
     FILE_WAS_CHANGED = "FILE_WAS_CHANGED"
+    CSV_ENCODING_ERROR = "CSV_ENCODING_ERROR"
+    CSV_PARSING_ERROR = "CSV_PARSING_ERROR"
+    CSV_VALIDATION_ERROR = "CSV_VALIDATION_ERROR"
     LINK_EXPIRED = "LINK_EXPIRED"
     LINKS_NOT_CONFIGURED = "LINKS_NOT_CONFIGURED"
     RUNTIME_ERROR = "RUNTIME_ERROR"
@@ -49,6 +52,9 @@ STATUS: dict[ErrorCode, tuple[int, str]] = {
     ErrorCode.VALIDATION_ERROR: (422, "Validation failed"),
     ErrorCode.TOO_MANY_REQUESTS: (429, "Too many requests"),
     ErrorCode.FILE_WAS_CHANGED: (500, "Stored file does not match its checksum"),
+    ErrorCode.CSV_ENCODING_ERROR: (400, "The CSV file is not UTF-8"),
+    ErrorCode.CSV_PARSING_ERROR: (400, "The file is not a readable CSV"),
+    ErrorCode.CSV_VALIDATION_ERROR: (422, "CSV rows failed validation"),
     ErrorCode.RUNTIME_ERROR: (500, "Internal error"),
     ErrorCode.THIRD_PARTY_SERVICE_UNAVAILABLE: (503, "A service this API depends on is unavailable"),
     ErrorCode.LINKS_NOT_CONFIGURED: (503, "Signed links are not configured on this service"),

@@ -222,6 +222,14 @@ class AuthSettings(BaseModel):
         )
 
 
+class BulkSettings(BaseModel):
+    """Bulk loads (``POST /<entity>/list``, ``/csv``, ``/csv/validation``; docs/api.md "Bulk loads")."""
+
+    list_max_entities: int = Field(default=50, ge=1, description="Entities one /list request may carry.")
+    csv_max_rows: int = Field(default=10_000, ge=1, description="Data rows one CSV file may hold.")
+    csv_max_errors: int = Field(default=100, ge=1, description="Row errors reported before the rest are cut.")
+
+
 class HeaderSettings(BaseModel):
     required_on_write: tuple[str, ...] = Field(
         default=("X-Source-System", "X-Source-Application", "X-Source-Business-Process"),
@@ -289,6 +297,7 @@ class Settings(BaseSettings):
     links: LinkSettings = LinkSettings()
     auth: AuthSettings = AuthSettings()
     headers: HeaderSettings = HeaderSettings()
+    bulk: BulkSettings = BulkSettings()
     http: HttpSettings = HttpSettings()
 
     log: LogSettings = LogSettings()

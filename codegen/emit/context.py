@@ -89,6 +89,8 @@ class TableView:
     service_columns: tuple[ColumnView, ...]  # ddm_* on the main table
     primary_key: ColumnView | None
     nested: tuple[NestedView, ...] = ()
+    bulk_load: bool = False  # POST /<entity>/list, /csv, /csv/validation
+    array_columns: tuple[str, ...] = ()  # non-file array columns (a CSV cell lists their items)
 
     @property
     def read_class_name(self) -> str:
@@ -323,6 +325,8 @@ def _table(regulation: Regulation, table: Table) -> TableView:
         history_columns=history_columns,
         service_columns=service_columns,
         primary_key=keys[0] if len(keys) == 1 else None,
+        bulk_load=table.bulk_load,
+        array_columns=tuple(c.name for c in table.columns if c.is_array and not c.is_file),
     )
 
 

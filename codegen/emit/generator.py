@@ -193,6 +193,9 @@ def _entity_imports(table: TableView) -> str:
     imports.add("...models", table.class_name).add("...tables", table.var)
     if table.history_var:
         imports.add("...tables", table.history_var)
+    if table.bulk_load:
+        imports.add("registry_api.bulk", "BulkSpec").add("schemas.wire", "FileRef")
+        imports.add("...models", f"{table.class_name}List")
     if table.nested:
         imports.add("registry_api.nesting", "NestedRead").add("...models", table.read_class_name)
         for nested in table.nested:

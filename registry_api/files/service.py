@@ -60,7 +60,7 @@ from registry_api.files.sniffing import SNIFF_BYTES, detect_file_type
 from registry_api.files.upload import MultipartFileReader, PayloadTooLargeError, PrefixedReader, boundary_of
 from registry_api.rows import row_condition
 from registry_api.settings import Settings
-from registry_api.storage import SINGLE_PUT_BYTES, ObjectNotFoundError, Storage
+from registry_api.storage import SINGLE_PUT_BYTES, ObjectNotFoundError, ObjectStream, Storage
 from schemas.naming import to_camel
 from schemas.wire import FileRef, PresignedLink, UploadedFile
 
@@ -483,6 +483,35 @@ class FileService:
         """The content answer for a file :meth:`bound_entry` found (signed links check their own
         conditions in between)."""
         return self._content.respond(query, entry)
+
+    def open_input(self, file_id: str, checksum: str, root_process_id: str | None) -> ObjectStream:
+        """A file handed to the service as input (a CSV to load), not bound anywhere: uploaded with
+        ``POST /files``, or staged by a business process at ``process/<root>/<id>``. 400 FILE_NOT_FOUND
+        when it is neither, 409 FILE_WAS_CHANGED when ``checksum`` is not the uploaded file's. The
+        stream is the stored bytes: the caller verifies them against ``checksum`` as it reads."""
+        if not is_file_id(file_id):
+            raise ApiError(ErrorCode.FILE_NOT_FOUND, "The file was not uploaded", details=["file"])
+        file_id = _canonical_id(file_id)
+        with _database_errors(), self.engine.connect() as connection:
+            row = connection.execute(select(ddm_files).where(ddm_files.c.id == file_id)).first()
+        if row is not None:
+            entry = CatalogueEntry.from_row(row)
+            if entry.checksum != checksum:
+                raise ApiError(
+                    ErrorCode.FILE_WAS_CHANGED, "The checksum is not the file's", details=["file"], status=409
+                )
+            if entry.in_registry:
+                bucket, key = self.storage.registry_bucket, registry_key(file_id)
+            else:
+                bucket, key = entry.bucket, entry.path_in_storage
+        elif root_process_id:
+            bucket, key = self.storage.staging_bucket, staging_key(file_id, root_process_id)
+        else:
+            raise ApiError(ErrorCode.FILE_NOT_FOUND, "The file was not uploaded", details=["file"])
+        try:
+            return self.storage.open(bucket, key)
+        except ObjectNotFoundError:
+            raise ApiError(ErrorCode.FILE_NOT_FOUND, "The file was not uploaded", details=["file"]) from None
 
     def resolve_short_name(self, short_name: str) -> tuple[CatalogueEntry, list[Binding]]:
         """The attached file behind a short link and the places it is bound (oldest first); 404 for

@@ -10,13 +10,15 @@ from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 
-from registry_api import composites, entities
+from registry_api import bulk, composites, entities
+from registry_api.bulk import BulkSpec
 from registry_api.composites import CompositeSpec
 from registry_api.entities import EntitySpec
 from registry_api.http.dependencies import read_access
 from registry_api.http.guards import reject_unstorable_text
 from registry_api.http.responses import json_response
 from registry_api.runtime import Caller
+from schemas.wire import FileRef
 
 
 def read(spec: EntitySpec, entity_id: Any, request: Request) -> Response:
@@ -51,3 +53,19 @@ def patch(spec: EntitySpec, entity_id: Any, body: BaseModel, columns: Sequence[s
 def upsert_composite(spec: CompositeSpec, body: BaseModel, caller: Caller) -> dict[str, str]:
     """``PUT /nested/{name}`` → ``{"id"}`` of the root row."""
     return composites.upsert(spec, body, caller)
+
+
+def create_list(spec: BulkSpec, rows: Sequence[BaseModel], caller: Caller) -> list[dict[str, str]]:
+    """``POST /{entity}/list`` → 201 ``[{"id"}, ...]``."""
+    return bulk.create_list(spec, rows, caller)
+
+
+def load_csv(spec: BulkSpec, body: FileRef, caller: Caller) -> list[dict[str, str]]:
+    """``POST /{entity}/csv`` → 201 ``[{"id"}, ...]``."""
+    return bulk.load_csv(spec, body.id, body.checksum, caller, commit=True)
+
+
+def validate_csv(spec: BulkSpec, body: FileRef, caller: Caller) -> Response:
+    """``POST /{entity}/csv/validation`` → 200 without a body when ``/csv`` would load the file."""
+    bulk.load_csv(spec, body.id, body.checksum, caller, commit=False)
+    return Response(status_code=200)
