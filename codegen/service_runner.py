@@ -22,6 +22,7 @@ from fastapi import FastAPI
 
 from codegen import http_protocol
 from codegen.migrate import MigrationError, migrate
+from codegen.progress import progress_bar
 from codegen.reader import read_regulation
 from registry_api.deploy import (
     DeployError,
@@ -150,12 +151,14 @@ def migrate_registry(
     assert settings.database.url is not None
     try:
         # The deployments (internal, ext, public) start together and each migrates: the later ones wait.
-        report = migrate(
-            regulation,
-            settings.database.url,
-            contexts=contexts,
-            lock_wait_s=settings.database.migration_lock_wait_s,
-        )
+        with progress_bar("migrating") as advance:
+            report = migrate(
+                regulation,
+                settings.database.url,
+                contexts=contexts,
+                lock_wait_s=settings.database.migration_lock_wait_s,
+                progress=advance,
+            )
     except MigrationError as error:
         raise ServeError(f"migration failed: {error}") from None
     echo(f"migrations: {len(report.executed)} applied, {len(report.up_to_date)} up to date")

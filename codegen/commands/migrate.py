@@ -13,6 +13,7 @@ import typer
 
 from codegen.commands.common import configured_realms
 from codegen.migrate import MigrationError, migrate
+from codegen.progress import progress_bar
 from codegen.reader import read_regulation
 from registry_api.settings import Settings
 from schemas.regulation import Severity
@@ -74,14 +75,16 @@ def migrate_command(
         typer.echo(f"error: the regulation has {len(errors)} error(s); nothing was migrated", err=True)
         raise typer.Exit(1)
     try:
-        migrate(
-            regulation,
-            sqlalchemy_url(url),
-            contexts=contexts,
-            dry_run=dry_run,
-            out=sys.stdout,
-            lock_wait_s=defaults.migration_lock_wait_s if lock_wait is None else lock_wait,
-        )
+        with progress_bar("migrating", enabled=None if not dry_run else False) as advance:
+            migrate(
+                regulation,
+                sqlalchemy_url(url),
+                contexts=contexts,
+                dry_run=dry_run,
+                out=sys.stdout,
+                lock_wait_s=defaults.migration_lock_wait_s if lock_wait is None else lock_wait,
+                progress=advance,
+            )
     except MigrationError as error:  # MigrationLockedError included
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from None

@@ -9,10 +9,12 @@ from codegen.emit.names import class_name, field_name, identifier, module_name
 from codegen.emit.types import column_type
 from registry_api.search.params import MAX_COUNT
 from registry_api.search.spec import (
+    OutputKind,
     SearchSpec,
     ValueType,
     spec_from_model,
     spec_source,
+    underlying_type,
     used_names,
 )
 from schemas.naming import to_path_segment
@@ -133,6 +135,17 @@ class SearchView:
     consumers: tuple[str, ...]
     file_columns: tuple[tuple[str, str], ...]
     outputs: tuple[str, ...]
+    result_class: str = ""
+    results: tuple[ResultFieldView, ...] = ()
+
+
+@dataclass(frozen=True)
+class ResultFieldView:
+    """One returned column of a search condition, as its typed result model declares it."""
+
+    attr: str
+    json_name: str
+    annotation: str  # always optional: a left join or a null column gives null
 
 
 @dataclass(frozen=True)
@@ -410,7 +423,33 @@ def _search(regulation: Regulation, sc: SearchCondition) -> SearchView:
         consumers=regulation.exposure(sc.name).consumers,
         file_columns=tuple((t.name, c.name) for t, c in regulation.sc_file_columns(sc)),
         outputs=tuple(o.name for o in spec.outputs),
+        result_class=class_name(sc.name) + "Result",
+        results=_result_fields(regulation, sc, spec),
     )
+
+
+def _result_fields(
+    regulation: Regulation, sc: SearchCondition, spec: SearchSpec
+) -> tuple[ResultFieldView, ...]:
+    """The typed fields of one result: returned columns by their declared types, files as file
+    references, ``fetchType="entity"`` columns as the nested rows, functions as any value."""
+    returning = list(sc.returning_columns)  # spec.outputs: these in order, then the functions
+    fields = []
+    for index, output in enumerate(spec.outputs):
+        if output.kind is OutputKind.FILE:
+            python = "FileRef"
+        elif output.kind is OutputKind.FILE_ARRAY:
+            python = "list[FileRef]"
+        elif output.kind is OutputKind.ENTITY:
+            python = "list[dict[str, Any]]" if output.entity_is_array else "dict[str, Any]"
+        elif index < len(returning):
+            declared = underlying_type(sc, returning[index], regulation)
+            python = column_type(declared, regulation).python if declared else "Any"
+        else:
+            python = "Any"
+        annotation = python if python == "Any" else f"{python} | None"
+        fields.append(ResultFieldView(field_name(output.name), output.name, annotation))
+    return tuple(fields)
 
 
 def _partial(partial: PartialUpdate, table: TableView) -> PartialView:

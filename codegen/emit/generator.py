@@ -214,9 +214,8 @@ def _search_imports(search: SearchView) -> str:
     imports.add("registry_api.search.spec", *search.spec_names)
     if search.pagination == "page":
         imports.add("schemas.wire", "SearchPage")
-    else:
-        imports.add("typing", "Any")
     annotations = [p.annotation for p in search.params] + [p.body_annotation for p in search.params]
+    annotations += [r.annotation for r in search.results]
     return _types(imports, annotations).render()
 
 

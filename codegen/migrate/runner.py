@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from collections.abc import Callable
 from typing import TextIO
 
 import psycopg
@@ -248,6 +249,7 @@ def migrate(
     dry_run: bool = False,
     out: TextIO | None = None,
     lock_wait_s: float = DEFAULT_LOCK_WAIT_S,
+    progress: Callable[[int, int], None] | None = None,
 ) -> MigrationReport:
     """Apply the regulation's pending changesets (after the platform bootstrap) and report what ran.
 
@@ -255,6 +257,7 @@ def migrate(
     ``dry_run``: print the SQL that would run to ``out`` and change nothing.
     ``lock_wait_s``: how long to wait for another migrator holding the database's changelog lock (said
     once, on ``out`` or else the log); what it applied is then up to date here.
+    ``progress(position, total)`` is called as each changeset is taken up (a bar for long migrations).
     Raises ``MigrationError`` (the regulation has errors: nothing is done; a changeset failed or was
     edited) or ``MigrationLockedError`` (the lock was still held after ``lock_wait_s``).
     """
@@ -281,14 +284,14 @@ def migrate(
             if dry_run:
                 applied = changelog.read_applied(connection)
                 connection.rollback()
-                _run(connection, regulation, changesets, applied, runtime, report, output)
+                _run(connection, regulation, changesets, applied, runtime, report, output, progress)
             else:
                 with changelog.changelog_lock(
                     connection, report.notices, wait_s=lock_wait_s, on_wait=output.waiting
                 ):
                     applied = changelog.read_applied(connection)
                     connection.commit()
-                    _run(connection, regulation, changesets, applied, runtime, report, output)
+                    _run(connection, regulation, changesets, applied, runtime, report, output, progress)
     finally:
         if owned:
             engine.dispose()
@@ -306,11 +309,14 @@ def _run(
     runtime: RuntimeContexts,
     report: MigrationReport,
     output: _Output,
+    progress: Callable[[int, int], None] | None = None,
 ) -> None:
     plan = _plan(changesets, applied, runtime)
     state = SchemaState()
     root = Path(regulation.root)
-    for changeset, action in plan:
+    for position, (changeset, action) in enumerate(plan, start=1):
+        if progress is not None:
+            progress(position, len(plan))
         ref = _ref(changeset)
         runs = action in (Action.EXECUTE, Action.RERUN)
         env = BuildEnv(root=root, changeset=changeset, state=state)

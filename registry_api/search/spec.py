@@ -199,7 +199,7 @@ def spec_from_model(sc: SearchCondition, regulation: Regulation) -> SearchSpec:
     # Tiebreak on every other plain returned column so pages never overlap or skip rows.
     sorted_columns = {key.column for key in declared}
     unsortable = {
-        c.output_name for c in sc.returning_columns if not _sortable(_underlying_type(sc, c, regulation))
+        c.output_name for c in sc.returning_columns if not _sortable(underlying_type(sc, c, regulation))
     }
     tiebreak = tuple(
         SortKey(output.column)
@@ -218,7 +218,8 @@ def spec_from_model(sc: SearchCondition, regulation: Regulation) -> SearchSpec:
     )
 
 
-def _underlying_type(sc: SearchCondition, column: ScColumn, regulation: Regulation) -> str | None:
+def underlying_type(sc: SearchCondition, column: ScColumn, regulation: Regulation) -> str | None:
+    """The declared SQL type of a search condition's column (its own ``type``, or its table's)."""
     if column.type is not None:
         return column.type
     sc_table = sc.table_of(column.table_alias)
@@ -236,11 +237,11 @@ def _sortable(sql_type: str | None) -> bool:
 
 
 def _column_value_type(sc: SearchCondition, column: ScColumn, regulation: Regulation) -> ValueType:
-    return value_type_of(_underlying_type(sc, column, regulation), regulation)
+    return value_type_of(underlying_type(sc, column, regulation), regulation)
 
 
 def _output_of(sc: SearchCondition, column: ScColumn, regulation: Regulation) -> OutputColumn:
-    sql_type = _underlying_type(sc, column, regulation) or ""
+    sql_type = underlying_type(sc, column, regulation) or ""
     value_type = value_type_of(sql_type, regulation)
     if value_type is ValueType.FILE:
         is_array = sql_type.strip().endswith("[]") or sql_type.strip().lower() == "_type_file"

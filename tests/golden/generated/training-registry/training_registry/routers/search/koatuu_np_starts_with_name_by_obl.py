@@ -7,7 +7,8 @@ Pagination: none; limit: 100. Exposed to: nobody outside the platform.
 Generated from createSearchCondition at data-model/createSearchConditions.xml:25; do not edit.
 """
 
-from typing import Annotated, Any
+from typing import Annotated
+from uuid import UUID
 
 from fastapi import Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -48,6 +49,17 @@ class KoatuuNpStartsWithNameByOblParametersBody(BaseModel):
     level1: str | None = Field(default=None, alias="level1", description="equal on level1")
 
 
+class KoatuuNpStartsWithNameByOblResult(BaseModel):
+    """One result of ``koatuu_np_starts_with_name_by_obl``: the columns it returns."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    koatuu_id: UUID | None = Field(default=None, alias="koatuuId")
+    name: str | None = Field(default=None, alias="name")
+    level1: str | None = Field(default=None, alias="level1")
+    name_rn: str | None = Field(default=None, alias="nameRn")
+
+
 # Query-string parameters are declared one by one (not as a pydantic model): FastAPI rebuilds a query
 # model's fields once more than 128 such models exist, which broke the OpenAPI of large registries.
 router = LazyRouter(tags=["search"])  # GET /search/...
@@ -56,7 +68,7 @@ legacy_router = LazyRouter(tags=["search"])  # GET /... (the reference's legacy 
 
 @router.get(
     "/search/koatuu-np-starts-with-name-by-obl",
-    response_model=list[dict[str, Any]],
+    response_model=list[KoatuuNpStartsWithNameByOblResult],
 )
 def search_koatuu_np_starts_with_name_by_obl(
     request: Request,
@@ -69,7 +81,7 @@ def search_koatuu_np_starts_with_name_by_obl(
 
 @body_router.post(
     "/search/koatuu-np-starts-with-name-by-obl",
-    response_model=list[dict[str, Any]],
+    response_model=list[KoatuuNpStartsWithNameByOblResult],
 )
 def search_koatuu_np_starts_with_name_by_obl_by_body(
     request: Request,
@@ -83,7 +95,7 @@ legacy_router.add_api_route(
     "/koatuu-np-starts-with-name-by-obl",
     search_koatuu_np_starts_with_name_by_obl,
     methods=["GET"],
-    response_model=list[dict[str, Any]],
+    response_model=list[KoatuuNpStartsWithNameByOblResult],
     deprecated=True,
     summary="Search koatuu_np_starts_with_name_by_obl (legacy path)",
 )

@@ -6,7 +6,8 @@ Pagination: none; limit: none. Exposed to: nobody outside the platform.
 Generated from createSearchCondition at data-model/createSearchConditions.xml:11; do not edit.
 """
 
-from typing import Annotated, Any
+from typing import Annotated
+from uuid import UUID
 
 from fastapi import Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -36,6 +37,16 @@ class KoatuuOblContainsNameParametersBody(BaseModel):
     name: str | None = Field(default=None, alias="name", description="contains on name")
 
 
+class KoatuuOblContainsNameResult(BaseModel):
+    """One result of ``koatuu_obl_contains_name``: the columns it returns."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    koatuu_id: UUID | None = Field(default=None, alias="koatuuId")
+    code: str | None = Field(default=None, alias="code")
+    name: str | None = Field(default=None, alias="name")
+
+
 # Query-string parameters are declared one by one (not as a pydantic model): FastAPI rebuilds a query
 # model's fields once more than 128 such models exist, which broke the OpenAPI of large registries.
 router = LazyRouter(tags=["search"])  # GET /search/...
@@ -44,7 +55,7 @@ legacy_router = LazyRouter(tags=["search"])  # GET /... (the reference's legacy 
 
 @router.get(
     "/search/koatuu-obl-contains-name",
-    response_model=list[dict[str, Any]],
+    response_model=list[KoatuuOblContainsNameResult],
 )
 def search_koatuu_obl_contains_name(
     request: Request,
@@ -56,7 +67,7 @@ def search_koatuu_obl_contains_name(
 
 @body_router.post(
     "/search/koatuu-obl-contains-name",
-    response_model=list[dict[str, Any]],
+    response_model=list[KoatuuOblContainsNameResult],
 )
 def search_koatuu_obl_contains_name_by_body(
     request: Request,
@@ -70,7 +81,7 @@ legacy_router.add_api_route(
     "/koatuu-obl-contains-name",
     search_koatuu_obl_contains_name,
     methods=["GET"],
-    response_model=list[dict[str, Any]],
+    response_model=list[KoatuuOblContainsNameResult],
     deprecated=True,
     summary="Search koatuu_obl_contains_name (legacy path)",
 )

@@ -41,6 +41,16 @@ class LaboratoryEqualEdrpouNameCountParametersBody(BaseModel):
     name: str | None = Field(default=None, alias="name", description="equal on name")
 
 
+class LaboratoryEqualEdrpouNameCountResult(BaseModel):
+    """One result of ``laboratory_equal_edrpou_name_count``: the columns it returns."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    edrpou: str | None = Field(default=None, alias="edrpou")
+    name: str | None = Field(default=None, alias="name")
+    cnt: Any = Field(default=None, alias="cnt")
+
+
 # Query-string parameters are declared one by one (not as a pydantic model): FastAPI rebuilds a query
 # model's fields once more than 128 such models exist, which broke the OpenAPI of large registries.
 router = LazyRouter(tags=["search"])  # GET /search/...
@@ -49,7 +59,7 @@ legacy_router = LazyRouter(tags=["search"])  # GET /... (the reference's legacy 
 
 @router.get(
     "/search/laboratory-equal-edrpou-name-count",
-    response_model=list[dict[str, Any]],
+    response_model=list[LaboratoryEqualEdrpouNameCountResult],
 )
 def search_laboratory_equal_edrpou_name_count(
     request: Request,
@@ -62,7 +72,7 @@ def search_laboratory_equal_edrpou_name_count(
 
 @body_router.post(
     "/search/laboratory-equal-edrpou-name-count",
-    response_model=list[dict[str, Any]],
+    response_model=list[LaboratoryEqualEdrpouNameCountResult],
 )
 def search_laboratory_equal_edrpou_name_count_by_body(
     request: Request,
@@ -76,7 +86,7 @@ legacy_router.add_api_route(
     "/laboratory-equal-edrpou-name-count",
     search_laboratory_equal_edrpou_name_count,
     methods=["GET"],
-    response_model=list[dict[str, Any]],
+    response_model=list[LaboratoryEqualEdrpouNameCountResult],
     deprecated=True,
     summary="Search laboratory_equal_edrpou_name_count (legacy path)",
 )

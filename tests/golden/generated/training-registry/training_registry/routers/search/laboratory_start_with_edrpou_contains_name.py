@@ -7,7 +7,8 @@ Pagination: none; limit: none. Exposed to: nobody outside the platform.
 Generated from createSearchCondition at data-model/createSearchConditions.xml:85; do not edit.
 """
 
-from typing import Annotated, Any
+from typing import Annotated
+from uuid import UUID
 
 from fastapi import Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -45,6 +46,16 @@ class LaboratoryStartWithEdrpouContainsNameParametersBody(BaseModel):
     name: str | None = Field(default=None, alias="name", description="contains on name")
 
 
+class LaboratoryStartWithEdrpouContainsNameResult(BaseModel):
+    """One result of ``laboratory_start_with_edrpou_contains_name``: the columns it returns."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    laboratory_id: UUID | None = Field(default=None, alias="laboratoryId")
+    edrpou: str | None = Field(default=None, alias="edrpou")
+    name: str | None = Field(default=None, alias="name")
+
+
 # Query-string parameters are declared one by one (not as a pydantic model): FastAPI rebuilds a query
 # model's fields once more than 128 such models exist, which broke the OpenAPI of large registries.
 router = LazyRouter(tags=["search"])  # GET /search/...
@@ -53,7 +64,7 @@ legacy_router = LazyRouter(tags=["search"])  # GET /... (the reference's legacy 
 
 @router.get(
     "/search/laboratory-start-with-edrpou-contains-name",
-    response_model=list[dict[str, Any]],
+    response_model=list[LaboratoryStartWithEdrpouContainsNameResult],
 )
 def search_laboratory_start_with_edrpou_contains_name(
     request: Request,
@@ -66,7 +77,7 @@ def search_laboratory_start_with_edrpou_contains_name(
 
 @body_router.post(
     "/search/laboratory-start-with-edrpou-contains-name",
-    response_model=list[dict[str, Any]],
+    response_model=list[LaboratoryStartWithEdrpouContainsNameResult],
 )
 def search_laboratory_start_with_edrpou_contains_name_by_body(
     request: Request,
@@ -80,7 +91,7 @@ legacy_router.add_api_route(
     "/laboratory-start-with-edrpou-contains-name",
     search_laboratory_start_with_edrpou_contains_name,
     methods=["GET"],
-    response_model=list[dict[str, Any]],
+    response_model=list[LaboratoryStartWithEdrpouContainsNameResult],
     deprecated=True,
     summary="Search laboratory_start_with_edrpou_contains_name (legacy path)",
 )

@@ -6,7 +6,8 @@ Pagination: none; limit: none. Exposed to: nobody outside the platform.
 Generated from createSearchCondition at data-model/createSearchConditions.xml:51; do not edit.
 """
 
-from typing import Annotated, Any
+from typing import Annotated
+from uuid import UUID
 
 from fastapi import Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -36,6 +37,16 @@ class OwnershipContainsNameParametersBody(BaseModel):
     name: str | None = Field(default=None, alias="name", description="contains on name")
 
 
+class OwnershipContainsNameResult(BaseModel):
+    """One result of ``ownership_contains_name``: the columns it returns."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    ownership_id: UUID | None = Field(default=None, alias="ownershipId")
+    code: str | None = Field(default=None, alias="code")
+    name: str | None = Field(default=None, alias="name")
+
+
 # Query-string parameters are declared one by one (not as a pydantic model): FastAPI rebuilds a query
 # model's fields once more than 128 such models exist, which broke the OpenAPI of large registries.
 router = LazyRouter(tags=["search"])  # GET /search/...
@@ -44,7 +55,7 @@ legacy_router = LazyRouter(tags=["search"])  # GET /... (the reference's legacy 
 
 @router.get(
     "/search/ownership-contains-name",
-    response_model=list[dict[str, Any]],
+    response_model=list[OwnershipContainsNameResult],
 )
 def search_ownership_contains_name(
     request: Request,
@@ -56,7 +67,7 @@ def search_ownership_contains_name(
 
 @body_router.post(
     "/search/ownership-contains-name",
-    response_model=list[dict[str, Any]],
+    response_model=list[OwnershipContainsNameResult],
 )
 def search_ownership_contains_name_by_body(
     request: Request,
@@ -70,7 +81,7 @@ legacy_router.add_api_route(
     "/ownership-contains-name",
     search_ownership_contains_name,
     methods=["GET"],
-    response_model=list[dict[str, Any]],
+    response_model=list[OwnershipContainsNameResult],
     deprecated=True,
     summary="Search ownership_contains_name (legacy path)",
 )

@@ -56,6 +56,17 @@ class SubjectEqualSubjectTypeEqualSubjectCodeParametersBody(BaseModel):
     subject_type: str | None = Field(default=None, alias="subjectType", description="equal on subject_type")
 
 
+class SubjectEqualSubjectTypeEqualSubjectCodeResult(BaseModel):
+    """One result of ``subject_equal_subject_type_equal_subject_code``: the columns it returns."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    subject_id: Any = Field(default=None, alias="subjectId")
+    subject_status: Any = Field(default=None, alias="subjectStatus")
+    subject_code: Any = Field(default=None, alias="subjectCode")
+    subject_type: Any = Field(default=None, alias="subjectType")
+
+
 # Query-string parameters are declared one by one (not as a pydantic model): FastAPI rebuilds a query
 # model's fields once more than 128 such models exist, which broke the OpenAPI of large registries.
 router = LazyRouter(tags=["search"])  # GET /search/...
@@ -64,7 +75,7 @@ legacy_router = LazyRouter(tags=["search"])  # GET /... (the reference's legacy 
 
 @router.get(
     "/search/subject-equal-subject-type-equal-subject-code",
-    response_model=list[dict[str, Any]],
+    response_model=list[SubjectEqualSubjectTypeEqualSubjectCodeResult],
 )
 def search_subject_equal_subject_type_equal_subject_code(
     request: Request,
@@ -83,7 +94,7 @@ def search_subject_equal_subject_type_equal_subject_code(
 
 @body_router.post(
     "/search/subject-equal-subject-type-equal-subject-code",
-    response_model=list[dict[str, Any]],
+    response_model=list[SubjectEqualSubjectTypeEqualSubjectCodeResult],
 )
 def search_subject_equal_subject_type_equal_subject_code_by_body(
     request: Request,
@@ -97,7 +108,7 @@ legacy_router.add_api_route(
     "/subject-equal-subject-type-equal-subject-code",
     search_subject_equal_subject_type_equal_subject_code,
     methods=["GET"],
-    response_model=list[dict[str, Any]],
+    response_model=list[SubjectEqualSubjectTypeEqualSubjectCodeResult],
     deprecated=True,
     summary="Search subject_equal_subject_type_equal_subject_code (legacy path)",
 )

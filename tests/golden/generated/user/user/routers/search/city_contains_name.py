@@ -6,7 +6,8 @@ Pagination: none; limit: none. Exposed to: nobody outside the platform.
 Generated from createSearchCondition at data-model/createSearchConditions.xml:48; do not edit.
 """
 
-from typing import Annotated, Any
+from typing import Annotated
+from uuid import UUID
 
 from fastapi import Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -35,6 +36,15 @@ class CityContainsNameParametersBody(BaseModel):
     name: str | None = Field(default=None, alias="name", description="contains on name")
 
 
+class CityContainsNameResult(BaseModel):
+    """One result of ``city_contains_name``: the columns it returns."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    city_id: UUID | None = Field(default=None, alias="cityId")
+    name: str | None = Field(default=None, alias="name")
+
+
 # Query-string parameters are declared one by one (not as a pydantic model): FastAPI rebuilds a query
 # model's fields once more than 128 such models exist, which broke the OpenAPI of large registries.
 router = LazyRouter(tags=["search"])  # GET /search/...
@@ -43,7 +53,7 @@ legacy_router = LazyRouter(tags=["search"])  # GET /... (the reference's legacy 
 
 @router.get(
     "/search/city-contains-name",
-    response_model=list[dict[str, Any]],
+    response_model=list[CityContainsNameResult],
 )
 def search_city_contains_name(
     request: Request,
@@ -55,7 +65,7 @@ def search_city_contains_name(
 
 @body_router.post(
     "/search/city-contains-name",
-    response_model=list[dict[str, Any]],
+    response_model=list[CityContainsNameResult],
 )
 def search_city_contains_name_by_body(
     request: Request,
@@ -69,7 +79,7 @@ legacy_router.add_api_route(
     "/city-contains-name",
     search_city_contains_name,
     methods=["GET"],
-    response_model=list[dict[str, Any]],
+    response_model=list[CityContainsNameResult],
     deprecated=True,
     summary="Search city_contains_name (legacy path)",
 )

@@ -6,7 +6,8 @@ Pagination: offset; limit: 10. Exposed to: publicAccess.
 Generated from createSearchCondition at data-model/createSearchConditions.xml:32; do not edit.
 """
 
-from typing import Annotated, Any
+from typing import Annotated
+from uuid import UUID
 
 from fastapi import Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,6 +23,7 @@ from registry_api.search.spec import (
     SearchType,
     SortKey,
 )
+from schemas.wire import FileRef
 
 SPEC = SearchSpec(
     name="user_public_photo",
@@ -54,6 +56,16 @@ class UserPublicPhotoParametersBody(BaseModel):
     offset: int | None = Field(default=None, alias="offset", description="rows to skip", ge=0, le=2147483647)
 
 
+class UserPublicPhotoResult(BaseModel):
+    """One result of ``user_public_photo``: the columns it returns."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    user_id: UUID | None = Field(default=None, alias="userId")
+    name: str | None = Field(default=None, alias="name")
+    photo: FileRef | None = Field(default=None, alias="photo")
+
+
 # Query-string parameters are declared one by one (not as a pydantic model): FastAPI rebuilds a query
 # model's fields once more than 128 such models exist, which broke the OpenAPI of large registries.
 router = LazyRouter(tags=["search"])  # GET /search/...
@@ -62,7 +74,7 @@ legacy_router = LazyRouter(tags=["search"])  # GET /... (the reference's legacy 
 
 @router.get(
     "/search/user-public-photo",
-    response_model=list[dict[str, Any]],
+    response_model=list[UserPublicPhotoResult],
 )
 def search_user_public_photo(
     request: Request,
@@ -86,7 +98,7 @@ def search_user_public_photo(
 
 @body_router.post(
     "/search/user-public-photo",
-    response_model=list[dict[str, Any]],
+    response_model=list[UserPublicPhotoResult],
 )
 def search_user_public_photo_by_body(
     request: Request,
@@ -100,7 +112,7 @@ legacy_router.add_api_route(
     "/user-public-photo",
     search_user_public_photo,
     methods=["GET"],
-    response_model=list[dict[str, Any]],
+    response_model=list[UserPublicPhotoResult],
     deprecated=True,
     summary="Search user_public_photo (legacy path)",
 )

@@ -7,6 +7,7 @@ Generated from createSearchCondition at data-model/createSearchConditions.xml:14
 """
 
 from typing import Annotated
+from uuid import UUID
 
 from fastapi import Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,7 +23,7 @@ from registry_api.search.spec import (
     SearchType,
     SortKey,
 )
-from schemas.wire import SearchPage
+from schemas.wire import FileRef, SearchPage
 
 SPEC = SearchSpec(
     name="user_search_by_name",
@@ -63,6 +64,24 @@ class UserSearchByNameParametersBody(BaseModel):
     )
 
 
+class UserSearchByNameResult(BaseModel):
+    """One result of ``user_search_by_name``: the columns it returns."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    user_id: UUID | None = Field(default=None, alias="userId")
+    name: str | None = Field(default=None, alias="name")
+    email: str | None = Field(default=None, alias="email")
+    photo: FileRef | None = Field(default=None, alias="photo")
+    documents: list[FileRef] | None = Field(default=None, alias="documents")
+
+
+class UserSearchByNameResultPage(SearchPage):
+    """A page of ``user_search_by_name`` results."""
+
+    content: list[UserSearchByNameResult]
+
+
 # Query-string parameters are declared one by one (not as a pydantic model): FastAPI rebuilds a query
 # model's fields once more than 128 such models exist, which broke the OpenAPI of large registries.
 router = LazyRouter(tags=["search"])  # GET /search/...
@@ -71,7 +90,7 @@ legacy_router = LazyRouter(tags=["search"])  # GET /... (the reference's legacy 
 
 @router.get(
     "/search/user-search-by-name",
-    response_model=SearchPage,
+    response_model=UserSearchByNameResultPage,
 )
 def search_user_search_by_name(
     request: Request,
@@ -95,7 +114,7 @@ def search_user_search_by_name(
 
 @body_router.post(
     "/search/user-search-by-name",
-    response_model=SearchPage,
+    response_model=UserSearchByNameResultPage,
 )
 def search_user_search_by_name_by_body(
     request: Request,
@@ -109,7 +128,7 @@ legacy_router.add_api_route(
     "/user-search-by-name",
     search_user_search_by_name,
     methods=["GET"],
-    response_model=SearchPage,
+    response_model=UserSearchByNameResultPage,
     deprecated=True,
     summary="Search user_search_by_name (legacy path)",
 )
