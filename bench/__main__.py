@@ -19,6 +19,7 @@ MODULES: list[str] = [
     "read_regulation",
     "entity_get",
     "files",
+    "observe",
 ]
 
 

@@ -2,14 +2,18 @@
 readable text for local runs (``text``, the demo). One configuration for every process: ``serve``
 applies :func:`logging_config` itself and hands it to uvicorn, which applies it in each worker.
 
-Our code logs with the standard library; structlog only renders the records (``ExtraAdder`` turns a
-record's ``extra={...}`` into fields). Nothing logged carries a token, a request body, a query string
-or other personal data: the request line (``registry_api.http.observe``) has the route *template*.
+Our code logs with the standard library. JSON lines come from :class:`JsonLineFormatter`, a few
+microseconds a record (the request line is written for every request: docs/benchmarks.md); readable
+text from structlog's console renderer (``ExtraAdder`` turns a record's ``extra={...}`` into
+fields). Nothing logged carries a token, a request body, a query string or other personal data: the
+request line (``registry_api.http.observe``) has the route *template*.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -29,19 +33,38 @@ def _pre_chain() -> list[Any]:
     ]
 
 
+# What every LogRecord has: anything else on a record came from ``extra={...}`` and becomes a field.
+_RECORD_ATTRIBUTES = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
+    "message",
+    "asctime",
+    "color_message",  # uvicorn's coloured duplicate of the message
+    "taskName",
+}
+
+
+class JsonLineFormatter(logging.Formatter):
+    """One JSON object a line: ``event`` (the message), ``level``, ``logger``, ``timestamp`` (UTC),
+    the record's extra fields, and ``exception`` (the traceback's text: code lines, never the values
+    of local variables)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "event": record.getMessage(),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "timestamp": datetime.fromtimestamp(record.created, UTC).isoformat().replace("+00:00", "Z"),
+        }
+        for key, value in record.__dict__.items():
+            if key not in _RECORD_ATTRIBUTES:
+                line[key] = value
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False, default=str)
+
+
 def json_formatter() -> logging.Formatter:
     """One JSON object a line (``dictConfig`` factory: importable by name in every worker)."""
-    return structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=_pre_chain(),
-        processors=[
-            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-            # Frames without their local variables: those may hold request data.
-            structlog.processors.ExceptionRenderer(
-                structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
-            ),
-            structlog.processors.JSONRenderer(ensure_ascii=False),
-        ],
-    )
+    return JsonLineFormatter()
 
 
 def text_formatter() -> logging.Formatter:

@@ -51,9 +51,16 @@ KEY_SET_LOOKUPS = Counter(
 )
 
 
+_REQUEST_SERIES: dict[tuple[str, str, int], tuple[Any, Any]] = {}  # bounded like the labels themselves
+
+
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
-    REQUESTS.labels(method, route, str(status)).inc()
-    REQUEST_SECONDS.labels(method, route).observe(seconds)
+    series = _REQUEST_SERIES.get((method, route, status))
+    if series is None:  # labels() takes a lock and builds a key each call: once per series instead
+        series = (REQUESTS.labels(method, route, str(status)), REQUEST_SECONDS.labels(method, route))
+        _REQUEST_SERIES[(method, route, status)] = series
+    series[0].inc()
+    series[1].observe(seconds)
 
 
 def count_streamed(size: int) -> None:
