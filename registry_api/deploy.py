@@ -36,6 +36,7 @@ from registry_api.metrics import key_set_lookup
 from registry_api.profiles import plan_for
 from registry_api.runtime import Security
 from registry_api.settings import AuthSettings, Profile, Settings, load_settings
+from registry_api.signatures import Verifier, load_verifier
 from schemas.layout import (
     CHANGESETS_FILE,
     MANIFEST,
@@ -249,7 +250,19 @@ def _security(
     access = CasbinAccessPolicy.from_directory(registry.rbac_dir, realms=settings.auth.realm_names())
     if authenticator is None:
         authenticator = keycloak_authenticator(profile, settings, dev_auth=dev_auth)
-    return Security(authenticator, access, plan, rows)
+    return Security(authenticator, access, plan, rows, _verifier(settings))
+
+
+def _verifier(settings: Settings) -> Verifier | None:
+    """The configured signature verifier; one that cannot be loaded means no service, never a service
+    that verifies nothing."""
+    spec = settings.signatures.verifier
+    if not spec:
+        return None
+    try:
+        return load_verifier(spec)
+    except ValueError as error:
+        raise DeployError(str(error)) from None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from registry_api.rows import row_condition, write_denied
 from registry_api.runtime import Caller
 from registry_api.types import FileArrayType, FileType
 from schemas.naming import to_camel
-from schemas.platform import HISTORY_COLUMN_OF_HEADER, is_service_name
+from schemas.platform import CHECKSUM_COLUMN_OF_SIGNATURE_HEADER, HISTORY_COLUMN_OF_HEADER, is_service_name
 
 # Source system/application/process names are kept in UUID history columns: a header that is not
 # already a UUID is stored as the name-based UUID (v5) of its value in this namespace, so the same
@@ -286,6 +286,10 @@ def _record_history(
     values["ddm_dml_op"] = operation
     values["ddm_created_by"] = caller.identity.subject
     values.update(_header_values(history, caller.headers))
+    if caller.signed is not None:  # the SHA-256 of the signed payload, beside each signature key
+        for header, column in CHECKSUM_COLUMN_OF_SIGNATURE_HEADER.items():
+            if caller.headers.value_of(header) and column in history.c:
+                values[column] = caller.signed.checksum
     connection.execute(insert(history).values(values))
 
 

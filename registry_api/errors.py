@@ -10,6 +10,7 @@ from typing import Any
 class ErrorCode(StrEnum):
     CLIENT_ERROR = "CLIENT_ERROR"
     HEADERS_ARE_MISSING = "HEADERS_ARE_MISSING"
+    INVALID_HEADER_VALUE = "INVALID_HEADER_VALUE"
     METHOD_ARGUMENT_TYPE_MISMATCH = "METHOD_ARGUMENT_TYPE_MISMATCH"
     AUTHENTICATION_FAILED = "AUTHENTICATION_FAILED"
     FORBIDDEN_OPERATION = "FORBIDDEN_OPERATION"
@@ -18,6 +19,7 @@ class ErrorCode(StrEnum):
     FILE_NOT_FOUND = "FILE_NOT_FOUND"
     CONSTRAINT_ERROR = "CONSTRAINT_ERROR"
     PRECONDITION_FAILED = "PRECONDITION_FAILED"
+    SIGNATURE_VIOLATION = "SIGNATURE_VIOLATION"
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
     UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
     RANGE_NOT_SATISFIABLE = "RANGE_NOT_SATISFIABLE"
@@ -37,6 +39,7 @@ class ErrorCode(StrEnum):
 STATUS: dict[ErrorCode, tuple[int, str]] = {
     ErrorCode.CLIENT_ERROR: (400, "Bad request"),
     ErrorCode.HEADERS_ARE_MISSING: (400, "Mandatory headers are missing"),
+    ErrorCode.INVALID_HEADER_VALUE: (400, "A header or token claim is missing or invalid"),
     ErrorCode.METHOD_ARGUMENT_TYPE_MISMATCH: (400, "A path parameter has the wrong type"),
     ErrorCode.FILE_NOT_FOUND: (400, "File not found"),
     ErrorCode.AUTHENTICATION_FAILED: (401, "Authentication failed"),
@@ -46,6 +49,7 @@ STATUS: dict[ErrorCode, tuple[int, str]] = {
     ErrorCode.CONSTRAINT_ERROR: (409, "Constraint violation"),
     ErrorCode.LINK_EXPIRED: (410, "The link is no longer valid"),
     ErrorCode.PRECONDITION_FAILED: (412, "Precondition failed"),
+    ErrorCode.SIGNATURE_VIOLATION: (412, "The digital signature is not valid"),
     ErrorCode.PAYLOAD_TOO_LARGE: (413, "Payload too large"),
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: (415, "Unsupported media type"),
     ErrorCode.RANGE_NOT_SATISFIABLE: (416, "Range not satisfiable"),

@@ -15,6 +15,7 @@ from registry_api.files.service import FileService
 from registry_api.headers import SourceHeaders
 from registry_api.profiles import RoutePlan
 from registry_api.settings import Settings
+from registry_api.signatures import SignedPayload, Verifier
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class Security:
     access: AccessPolicy
     plan: RoutePlan
     rows: RowSecurity  # row-level security (ext:rls)
+    verifier: Verifier | None = None  # signatures.verifier: checks each signed write (None: not verified)
 
 
 @dataclass
@@ -62,3 +64,4 @@ class Caller:
     runtime: Runtime
     identity: Identity
     headers: SourceHeaders
+    signed: SignedPayload | None = None  # a write carrying X-Digital-Signature*: the payload's SHA-256

@@ -127,6 +127,11 @@ class FileSettings(BaseModel):
         description="Hash every download against the catalogue's SHA-256, not only the first download "
         "of each stored object version (for stores whose bytes may change below their S3 API).",
     )
+    reference_file_not_found: bool = Field(
+        default=False,
+        description="A content route whose entity exists but does not hold the file answers as the reference "
+        "does, 400 FILE_NOT_FOUND with details [fileId], instead of 404 NOT_FOUND.",
+    )
     history_keeps_files: bool = Field(
         default=True,
         description="`files prune` keeps a file no entity holds any more while a history row (<table>_hst) "
@@ -201,6 +206,11 @@ class AuthSettings(BaseModel):
         default=300.0, ge=0, description="A verified token is reused until its exp, but at most this long."
     )
     dev_auth: bool = False
+    required_claims: tuple[str, ...] = Field(
+        default=(),
+        description="Token claims every authenticated request but a search must carry (the reference: "
+        '["drfo", "fullName"]); 400 INVALID_HEADER_VALUE otherwise.',
+    )
 
     @field_validator("keycloak_url")
     @classmethod
@@ -234,6 +244,21 @@ class HeaderSettings(BaseModel):
     required_on_write: tuple[str, ...] = Field(
         default=("X-Source-System", "X-Source-Application", "X-Source-Business-Process"),
         description="Headers every POST/PUT/PATCH/DELETE must carry (400 HEADERS_ARE_MISSING otherwise).",
+    )
+
+
+class SignatureSettings(BaseModel):
+    """Digital signatures of writes (docs/api.md "Digital signatures")."""
+
+    required_on_write: bool = Field(
+        default=False,
+        description="Every POST/PUT/PATCH/DELETE must carry X-Digital-Signature and "
+        "X-Digital-Signature-Derived (400 HEADERS_ARE_MISSING otherwise).",
+    )
+    verifier: str | None = Field(
+        default=None,
+        description="'package.module:callable' verifying each signed write (it raises "
+        "SignatureViolationError: 412); unset: signatures are recorded, not verified.",
     )
 
 
@@ -298,6 +323,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = AuthSettings()
     headers: HeaderSettings = HeaderSettings()
     bulk: BulkSettings = BulkSettings()
+    signatures: SignatureSettings = SignatureSettings()
     http: HttpSettings = HttpSettings()
 
     log: LogSettings = LogSettings()

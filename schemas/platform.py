@@ -94,6 +94,14 @@ HISTORY_COLUMN_OF_HEADER: dict[str, str] = {
 }
 
 
+# A signed write also keeps the SHA-256 of the signed payload, one column per signature header
+# (registry_api/signatures.py).
+CHECKSUM_COLUMN_OF_SIGNATURE_HEADER: dict[str, str] = {
+    DIGITAL_SIGNATURE: "ddm_digital_sign_checksum",
+    DIGITAL_SIGNATURE_DERIVED: "ddm_digital_sign_derived_checksum",
+}
+
+
 def history_table_name(table: str) -> str:
     return f"{table}{HISTORY_TABLE_SUFFIX}"
 

@@ -563,13 +563,16 @@ class FileService:
         rows: RowFilter | None = None,
     ) -> CatalogueEntry:
         """The catalogue entry of ``file_id`` if the entity exists, ``column`` holds that file and the
-        file is bound there (attached through the service, not written into the row by other means)."""
-        if not is_file_id(file_id):
+        file is bound there (attached through the service, not written into the row by other means).
+        An entity that does not hold it is 404, or the reference's 400 ``FILE_NOT_FOUND`` with
+        ``files.reference_file_not_found``."""
+        valid = is_file_id(file_id)
+        if not valid and not self.settings.files.reference_file_not_found:
             raise _not_found()
         table = self._entity_table(table_or_name)
         if table is None or column not in table.c:
             raise _not_found()
-        file_id = _canonical_id(file_id)
+        asked, file_id = file_id, _canonical_id(file_id) if valid else file_id
         primary_key = list(table.primary_key.columns)
         if len(primary_key) != 1:
             raise ApiError(ErrorCode.RUNTIME_ERROR, "Files need an entity with a single-column key")
@@ -582,16 +585,20 @@ class FileService:
                 if rows is not None:
                     held_by = held_by.where(row_condition(rows, _column_of(table)))
                 value = connection.execute(held_by).first()
-                row = connection.execute(
-                    select(ddm_files)
-                    .join(ddm_file_bindings, ddm_file_bindings.c.file_id == ddm_files.c.id)
-                    .where(
-                        ddm_files.c.id == file_id,
-                        ddm_file_bindings.c.entity == table.name,
-                        ddm_file_bindings.c.entity_id == entity_id,
-                        ddm_file_bindings.c.field == column,
-                    )
-                ).first()
+                row = (
+                    None
+                    if not valid
+                    else connection.execute(
+                        select(ddm_files)
+                        .join(ddm_file_bindings, ddm_file_bindings.c.file_id == ddm_files.c.id)
+                        .where(
+                            ddm_files.c.id == file_id,
+                            ddm_file_bindings.c.entity == table.name,
+                            ddm_file_bindings.c.entity_id == entity_id,
+                            ddm_file_bindings.c.field == column,
+                        )
+                    ).first()
+                )
         except (StatementError, DBAPIError):
             raise _not_found() from None  # an entity id of the wrong shape names no entity
         if value is None:
@@ -603,6 +610,8 @@ class FileService:
         held = {_canonical_id(ref.id): ref for ref in refs if is_file_id(ref.id)}
         ref = held.get(file_id)
         if ref is None or row is None:  # not in that field, or not bound there by the service
+            if self.settings.files.reference_file_not_found:
+                raise ApiError(ErrorCode.FILE_NOT_FOUND, "The entity holds no such file", details=[asked])
             raise _not_found()
         entry = CatalogueEntry.from_row(row)
         if ref.checksum != entry.checksum:

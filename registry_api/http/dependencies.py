@@ -11,9 +11,11 @@ Every access decision of the service is taken here, entity, search and file read
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
 
+import anyio.from_thread
 from starlette.requests import HTTPConnection, Request
 
 from registry_api.access import WriteAction
@@ -31,6 +33,7 @@ from registry_api.requirements import (
     permits,
 )
 from registry_api.runtime import Caller, Runtime
+from registry_api.signatures import SIGNATURE_HEADERS, SignedWrite, delete_payload, signed_payload
 
 
 def runtime_of(connection: HTTPConnection) -> Runtime:
@@ -38,12 +41,26 @@ def runtime_of(connection: HTTPConnection) -> Runtime:
     return runtime
 
 
-def caller_of(request: Request) -> Caller:
-    """The authenticated caller (401 otherwise) and the request's business-process headers."""
+def caller_of(request: Request, *, claims: bool = True) -> Caller:
+    """The authenticated caller (401 otherwise) and the request's business-process headers. With
+    ``claims``, a token lacking one of ``auth.required_claims`` is 400 INVALID_HEADER_VALUE (the
+    reference checks them on every request but searches)."""
     runtime = runtime_of(request)
     identity = runtime.security.authenticator.authenticate(request.headers)
     request.state.subject = identity.subject  # for the request's log line (never the token)
+    if claims and not identity.anonymous:
+        _check_claims(identity.claims, runtime.settings.auth.required_claims)
     return Caller(runtime, identity, SourceHeaders.from_headers(request.headers))
+
+
+def _check_claims(claims: Mapping[str, Any], required: Sequence[str]) -> None:
+    missing = [name for name in required if claims.get(name) in (None, "")]
+    if missing:
+        raise ApiError(
+            ErrorCode.INVALID_HEADER_VALUE,
+            "The access token lacks the claims " + ", ".join(missing) + ".",
+            details=missing,
+        )
 
 
 def _deny(what: str) -> ApiError:
@@ -51,7 +68,7 @@ def _deny(what: str) -> ApiError:
 
 
 def _require(request: Request, requirement: Requirement) -> Caller:
-    caller = caller_of(request)
+    caller = caller_of(request, claims=not isinstance(requirement, SearchRun))
     if not permits(requirement, caller.runtime.access, caller.identity):
         if isinstance(requirement, FileRead):
             raise ApiError(ErrorCode.FORBIDDEN_OPERATION, "Reading this file is not allowed")
@@ -87,8 +104,34 @@ class Requires:
     def __call__(self, request: Request) -> Caller:
         caller = _require(request, self.requirement)
         if self.needs_write_headers:
-            require_headers(request.headers, caller.runtime.settings.headers.required_on_write)
+            settings = caller.runtime.settings
+            require_headers(request.headers, settings.headers.required_on_write)
+            if settings.signatures.required_on_write:
+                require_headers(request.headers, SIGNATURE_HEADERS)
+            caller = _signed(request, caller)
         return caller
+
+
+def _signed(request: Request, caller: Caller) -> Caller:
+    """A write carrying a signature header: verified by the configured hook, and fingerprinted for its
+    history row. Runs in the threadpool (a sync dependency), after FastAPI read the body: the body
+    comes from Starlette's cache through the event loop."""
+    headers = caller.headers
+    if not (headers.digital_signature or headers.digital_signature_derived):
+        return caller
+    if request.method == "DELETE":
+        payload = delete_payload(str(request.path_params.get("id", "")))
+    else:
+        payload = anyio.from_thread.run(request.body)
+    write = SignedWrite(
+        caller.identity,
+        request.method,
+        request.url.path,
+        headers.digital_signature,
+        headers.digital_signature_derived,
+        payload,
+    )
+    return replace(caller, signed=signed_payload(headers, write, caller.runtime.security.verifier))
 
 
 def entity_writer(table: str, action: WriteAction) -> Requires:

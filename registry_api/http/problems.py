@@ -113,7 +113,8 @@ def _authentication_error(request: Request, error: AuthenticationError) -> Respo
 
 def _validation_error(request: Request, error: RequestValidationError) -> Response:
     """Body problems are 422 ``VALIDATION_ERROR``; a bad path parameter is
-    ``METHOD_ARGUMENT_TYPE_MISMATCH``; query parameters and unreadable JSON are 400 ``CLIENT_ERROR``."""
+    ``METHOD_ARGUMENT_TYPE_MISMATCH``; query parameters and unreadable JSON are 400 ``CLIENT_ERROR``; a
+    body that is not declared JSON (``text/plain``...) is 415 ``UNSUPPORTED_MEDIA_TYPE``."""
     errors = list(error.errors())
     items = [_error_item(e) for e in errors]
     sources = {str(e.get("loc", ("",))[0]) for e in errors}
@@ -124,6 +125,13 @@ def _validation_error(request: Request, error: RequestValidationError) -> Respon
             ErrorCode.METHOD_ARGUMENT_TYPE_MISMATCH,
             "A path parameter has the wrong type.",
             details={"errors": [i for i, e in zip(items, errors, strict=True) if e["loc"][0] == "path"]},
+        )
+    if "body" in sources and not _declares_json(request.headers.get("content-type")):
+        # text/plain, form data, ...: the reference answers 415 (FastAPI would not parse such a body)
+        return problem_response(
+            request,
+            ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+            "The request body must be JSON (Content-Type: application/json).",
         )
     if unreadable:
         return problem_response(request, ErrorCode.CLIENT_ERROR, "The request body is not valid JSON.")
@@ -138,6 +146,14 @@ def _validation_error(request: Request, error: RequestValidationError) -> Respon
     return problem_response(
         request, ErrorCode.CLIENT_ERROR, "Request parameters are not valid.", details={"errors": items}
     )
+
+
+def _declares_json(content_type: str | None) -> bool:
+    """No Content-Type (read as JSON, leniently), ``application/json`` or any ``+json`` type."""
+    if content_type is None or not content_type.strip():
+        return True
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or media.endswith("+json")
 
 
 def _error_item(error: Mapping[str, Any]) -> dict[str, Any]:
