@@ -158,9 +158,21 @@ def _create_domain(change: Change, env: BuildEnv) -> list[str]:
     for constraint in node.children:
         if local_tag(constraint.tag) != "constraint":
             continue
-        check = required(constraint, "implementation")
-        sql += f" CONSTRAINT {ident(required(constraint, 'name'))} CHECK ({check})"
+        name = constraint.get("name")
+        sql += (f" CONSTRAINT {ident(name)}" if name else "") + f" {_domain_constraint(constraint)}"
     return [sql]
+
+
+_DOMAIN_CONSTRAINT = re.compile(r"^\s*(NOT\s+NULL|NULL|CHECK\s*\(.*\))\s*$", re.IGNORECASE | re.DOTALL)
+
+
+def _domain_constraint(constraint: XmlNode) -> str:
+    """The XSD's forms (``NOT NULL``, ``NULL``, ``CHECK (...)``) as written; a bare expression (as some
+    regulations write it) as ``CHECK (expression)``."""
+    implementation = required(constraint, "implementation")
+    if _DOMAIN_CONSTRAINT.match(implementation):
+        return implementation.strip()
+    return f"CHECK ({implementation})"
 
 
 def _drop_domain(change: Change, env: BuildEnv) -> list[str]:

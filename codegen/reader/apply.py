@@ -13,6 +13,7 @@ from codegen.reader.common import Site, parse_bool
 from codegen.reader.loader import RawChangeSet, and_contexts
 from codegen.reader.state import ReaderState
 from codegen.reader.tables import TABLE_HANDLERS
+from codegen.reader.unimplemented import report_unimplemented
 from schemas.regulation import Change, ChangeModel, ChangeSet, XmlNode
 
 Handler = Callable[[ReaderState, XmlNode, Site], ChangeModel | None]
@@ -176,6 +177,7 @@ def apply_changeset(state: ReaderState, raw: RawChangeSet, seen: set[tuple[str, 
                 "kept for the migrator, not interpreted",
                 site.at(change_node),
             )
+        report_unimplemented(state, change_node, tag, site)
         changes.append(
             Change(
                 node=change_node,

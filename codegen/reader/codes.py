@@ -56,6 +56,12 @@ CODES: dict[str, CodeInfo] = {
     "MIGRATION_REFUSED_IN_CONTEXT": CodeInfo(
         W, "migrate cannot apply a change of a changeSet with a context; leave it out with --contexts"
     ),
+    "NOT_IMPLEMENTED": CodeInfo(
+        W, "a tag or attribute of the reference this tool reads but does not carry out (the message says why)"
+    ),
+    "TREMBITA_NOT_GENERATED": CodeInfo(
+        W, 'exposeSearchCondition trembita="true": no SOAP service for Trembita is generated'
+    ),
     "UNKNOWN_TAG": CodeInfo(
         W, "a tag the reader does not know; it is kept for the migrator but not interpreted"
     ),
