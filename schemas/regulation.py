@@ -646,6 +646,8 @@ class ChangeSet:
     location: Location
     changes: tuple[Change, ...]
     checksum: str  # stable digest of the changeset's content, for "edited after applied" detection
+    # what Liquibase 4.x records as its md5sum (``8:...``), None where it is not reproduced (ext: tags)
+    liquibase_checksum: str | None = None
     contexts: str | None = None  # Liquibase context expression, incl. the including ``include``'s
     labels: str | None = None
     run_always: bool = False

@@ -44,6 +44,20 @@ CREATE TABLE IF NOT EXISTS databasechangelog (
     deployment_id VARCHAR(10)
 )"""
 
+# Our own checksum of each changeset we applied or adopted (``ChangeSet.checksum``), kept where Liquibase
+# does not look: ``databasechangelog.md5sum`` holds what Liquibase itself computes (or NULL where that
+# is not reproduced), so either tool accepts the other's database while edits are still detected.
+CHECKSUMS_TABLE = "ddm_changeset_checksums"
+CREATE_CHECKSUMS = """
+CREATE TABLE IF NOT EXISTS ddm_changeset_checksums (
+    id VARCHAR(255) NOT NULL,
+    author VARCHAR(255) NOT NULL,
+    filename VARCHAR(255) NOT NULL,
+    checksum TEXT NOT NULL,
+    recorded_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    PRIMARY KEY (id, author, filename)
+)"""
+
 CREATE_LOCK = """
 CREATE TABLE IF NOT EXISTS databasechangeloglock (
     id INTEGER NOT NULL PRIMARY KEY,
@@ -64,6 +78,7 @@ class AppliedChangeSet:
     orderexecuted: int
     exectype: str
     dateexecuted: datetime
+    checksum: str | None = None  # ours (``ddm_changeset_checksums``); None: Liquibase (or an old us) ran it
 
 
 def _table_exists(connection: Connection, name: str) -> bool:
@@ -71,14 +86,18 @@ def _table_exists(connection: Connection, name: str) -> bool:
 
 
 def read_applied(connection: Connection) -> dict[tuple[str, str, str], AppliedChangeSet]:
+    """What ran, with our own checksum where we recorded one (read-only: nothing is created)."""
     if not _table_exists(connection, "databasechangelog"):
         return {}
-    rows = connection.execute(
-        text(
-            "SELECT id, author, filename, md5sum, orderexecuted, exectype, dateexecuted "
-            "FROM databasechangelog ORDER BY orderexecuted"
+    columns = "SELECT d.id, d.author, d.filename, d.md5sum, d.orderexecuted, d.exectype, d.dateexecuted, "
+    if _table_exists(connection, CHECKSUMS_TABLE):
+        query = columns + (
+            "c.checksum FROM databasechangelog d "
+            "LEFT JOIN ddm_changeset_checksums c USING (id, author, filename) ORDER BY d.orderexecuted"
         )
-    )
+    else:  # Liquibase's database, or one an older version of ours migrated
+        query = columns + "NULL AS checksum FROM databasechangelog d ORDER BY d.orderexecuted"
+    rows = connection.execute(text(query))
     return {(r.id, r.author, r.filename): AppliedChangeSet(*r) for r in rows}
 
 
@@ -161,6 +180,7 @@ def changelog_lock(
     _acquire(connection, wait_s, on_wait)
     try:
         connection.execute(text(CREATE_CHANGELOG))
+        connection.execute(text(CREATE_CHECKSUMS))
         connection.execute(text(CREATE_LOCK))
         connection.commit()
         row = connection.execute(
@@ -207,7 +227,8 @@ def record(
     connection: Connection,
     *,
     key: tuple[str, str, str],
-    md5sum: str,
+    md5sum: str | None,
+    checksum: str,
     exectype: str,
     description: str,
     comments: str | None,
@@ -254,13 +275,30 @@ def record(
             ),
             values,
         )
+    record_checksum(connection, key, checksum)
 
 
-def update_checksum(connection: Connection, key: tuple[str, str, str], md5sum: str) -> None:
+def update_checksum(
+    connection: Connection, key: tuple[str, str, str], md5sum: str | None, checksum: str
+) -> None:
+    """Accept the changeset as it is now: Liquibase's checksum (or NULL) and ours."""
     connection.execute(
         text(
             "UPDATE databasechangelog SET md5sum = :md5sum "
             "WHERE id = :id AND author = :author AND filename = :filename"
         ),
         {"md5sum": md5sum, "id": key[0], "author": key[1], "filename": key[2]},
+    )
+    record_checksum(connection, key, checksum)
+
+
+def record_checksum(connection: Connection, key: tuple[str, str, str], checksum: str) -> None:
+    """Our checksum of a changeset applied (by us or, adopted, by Liquibase)."""
+    connection.execute(
+        text(
+            "INSERT INTO ddm_changeset_checksums (id, author, filename, checksum) "
+            "VALUES (:id, :author, :filename, :checksum) ON CONFLICT (id, author, filename) "
+            "DO UPDATE SET checksum = EXCLUDED.checksum, recorded_at = now()"
+        ),
+        {"id": key[0], "author": key[1], "filename": key[2], "checksum": checksum},
     )

@@ -331,6 +331,7 @@ def _load_data(change: Change, env: BuildEnv) -> list[str]:
     path = _resolve(env, required(node, "file"), flag(node, "relativeToChangelogFile"))
     separator = node.get("separator") or ","
     quote = node.get("quotchar") or '"'
+    comment = node.get("commentLineStartsWith", "#")  # Liquibase skips such lines (default "#")
     declared = {
         (c.get("header") or c.get("name") or ""): c for c in node.children if local_tag(c.tag) == "column"
     }
@@ -350,7 +351,7 @@ def _load_data(change: Change, env: BuildEnv) -> list[str]:
         rows = [
             "(" + ", ".join(_csv_value(row[i] if i < len(row) else "", kind) for i, _, kind in targets) + ")"
             for row in reader
-            if row
+            if row and not (comment and row[0].startswith(comment))
         ]
     if not rows:
         return []

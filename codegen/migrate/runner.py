@@ -26,6 +26,7 @@ from codegen.migrate.contexts import ContextSyntaxError, RuntimeContexts
 from codegen.migrate.errors import MigrationError
 from codegen.migrate.platform import platform_changesets
 from codegen.migrate.state import ChangeError, SchemaState, local_tag
+from codegen.reader.liquibase_checksum import LIQUIBASE_CHECKSUM_VERSION
 from schemas.regulation import ChangeSet, Regulation
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ class MigrationReport:
     checksums_updated: list[ChangeSetRef] = field(default_factory=list)
     up_to_date: list[ChangeSetRef] = field(default_factory=list)
     not_in_context: list[ChangeSetRef] = field(default_factory=list)
+    adopted: list[ChangeSetRef] = field(default_factory=list)  # ran by Liquibase; our checksum recorded now
     notices: list[str] = field(default_factory=list)
     statements: dict[ChangeSetRef, list[str]] = field(default_factory=dict)
 
@@ -74,13 +76,32 @@ class MigrationReport:
             f"{verb} {len(self.executed)} new and {len(self.reran)} re-run changeset(s); "
             f"{len(self.up_to_date)} up to date, {len(self.not_in_context)} outside the contexts"
             + (f", {len(self.checksums_updated)} checksum(s) accepted" if self.checksums_updated else "")
+            + (f", {len(self.adopted)} adopted from Liquibase" if self.adopted else "")
         )
 
 
-def md5sum(changeset: ChangeSet) -> str:
-    """Liquibase-shaped (``<version>:<md5>``, fits VARCHAR(35)) digest of the reader's checksum."""
+def legacy_md5sum(changeset: ChangeSet) -> str:
+    """What versions before the Liquibase-compatible bookkeeping wrote into ``md5sum`` (``9:`` and the
+    MD5 of our checksum): recognised as ours, then rewritten to Liquibase's value."""
     digest = hashlib.md5(changeset.checksum.encode(), usedforsecurity=False).hexdigest()
     return f"9:{digest}"
+
+
+def matches_record(changeset: ChangeSet, row: changelog.AppliedChangeSet) -> bool:
+    """Whether ``changeset`` as it is now is what ran. Our own checksum decides where we recorded one;
+    a row without it (Liquibase ran the changeset, or an older version of ours) is compared by its
+    ``md5sum``: ours of old, or Liquibase's where it is reproduced. A row Liquibase wrote for a change
+    whose checksum is not reproduced here (``ext:`` tags, computed by the reference's extension) or
+    with no checksum at all is taken as applied: adopted, and watched for edits from then on."""
+    if row.checksum is not None:
+        return row.checksum == changeset.checksum
+    recorded = row.md5sum
+    if recorded is None or recorded == legacy_md5sum(changeset):
+        return True
+    expected = changeset.liquibase_checksum
+    if expected is None or not recorded.startswith(f"{LIQUIBASE_CHECKSUM_VERSION}:"):
+        return True  # nothing to compare with (another algorithm version: Liquibase re-computes those)
+    return recorded == expected
 
 
 def _ref(changeset: ChangeSet) -> ChangeSetRef:
@@ -117,16 +138,11 @@ def classify(
         return Action.EXECUTE
     if changeset.run_always:
         return Action.RERUN
-    current = md5sum(changeset)
-    if row.md5sum in (None, current):
+    if matches_record(changeset, row):
         return Action.UP_TO_DATE
     valid = {v.strip().lower() for v in changeset.valid_checksums}
-    if (
-        "any" in valid
-        or current.lower() in valid
-        or (row.md5sum or "").lower() in valid
-        or (changeset.checksum.lower() in valid)
-    ):
+    candidates = {changeset.checksum, changeset.liquibase_checksum, row.md5sum, row.checksum}
+    if "any" in valid or any(c is not None and c.lower() in valid for c in candidates):
         return Action.ACCEPT_CHECKSUM
     if changeset.run_on_change:
         return Action.RERUN
@@ -144,9 +160,16 @@ def _action(
     row = applied[(changeset.id, changeset.author, changeset.file)]
     raise MigrationError(
         f"changeset '{changeset.id}' by '{changeset.author}' in {changeset.file} was changed after it was "
-        f"applied (checksum {row.md5sum} applied, {md5sum(changeset)} now); revert the edit and add a new "
-        'changeset instead, or mark it runOnChange="true" or <validCheckSum>'
+        f"applied (checksum {row.checksum or row.md5sum} applied, {_current(changeset, row)} now); "
+        'revert the edit and add a new changeset instead, or mark it runOnChange="true" or <validCheckSum>'
     )
+
+
+def _current(changeset: ChangeSet, row: changelog.AppliedChangeSet) -> str:
+    """The checksum of the same kind as the one the row holds."""
+    if row.checksum is not None:
+        return changeset.checksum
+    return changeset.liquibase_checksum or changeset.checksum
 
 
 def _plan(
@@ -324,6 +347,9 @@ def _run(
         report.notices += env.notices
         if action is Action.UP_TO_DATE:
             report.up_to_date.append(ref)
+            row = applied.get((ref.id, ref.author, ref.file))
+            if row is not None and row.checksum is None and not report.dry_run:
+                _adopt(connection, changeset, row, report)
             continue
         if action is Action.NOT_IN_CONTEXT:
             report.not_in_context.append(ref)
@@ -331,7 +357,8 @@ def _run(
         if action is Action.ACCEPT_CHECKSUM:
             report.checksums_updated.append(ref)
             if not report.dry_run:
-                changelog.update_checksum(connection, (ref.id, ref.author, ref.file), md5sum(changeset))
+                key = (ref.id, ref.author, ref.file)
+                changelog.update_checksum(connection, key, changeset.liquibase_checksum, changeset.checksum)
                 connection.commit()
             continue
         report.statements[ref] = statements
@@ -344,6 +371,22 @@ def _run(
             continue
         _apply(connection, changeset, action, statements, env, report)
         output.line(f"{action.value.lower():9} {ref}")
+
+
+def _adopt(
+    connection: Connection, changeset: ChangeSet, row: changelog.AppliedChangeSet, report: MigrationReport
+) -> None:
+    """A changeset Liquibase (or an older version of ours) ran: record our checksum, so edits are
+    detected from now on; an old-style md5sum of ours becomes Liquibase's (Liquibase would call ours an
+    edit). What Liquibase wrote itself stays as it is."""
+    key = (changeset.id, changeset.author, changeset.file)
+    if row.md5sum is not None and row.md5sum == legacy_md5sum(changeset):
+        changelog.update_checksum(connection, key, changeset.liquibase_checksum, changeset.checksum)
+    else:
+        changelog.record_checksum(connection, key, changeset.checksum)
+        if row.md5sum is not None:
+            report.adopted.append(_ref(changeset))
+    connection.commit()
 
 
 def _apply(
@@ -361,7 +404,8 @@ def _apply(
         changelog.record(
             connection,
             key=(changeset.id, changeset.author, changeset.file),
-            md5sum=md5sum(changeset),
+            md5sum=changeset.liquibase_checksum,
+            checksum=changeset.checksum,
             exectype=action.value,
             description=_describe(changeset),
             comments=changeset.comment,

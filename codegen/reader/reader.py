@@ -11,6 +11,7 @@ from pathlib import Path
 from codegen.reader.apply import apply_changeset
 from codegen.reader.checks import check_composites, check_final_tables, check_read_parameters
 from codegen.reader.indexes import index_diagnostics
+from codegen.reader.liquibase_checksum import liquibase_checksum
 from codegen.reader.loader import Loader
 from codegen.reader.migration import migration_diagnostics
 from codegen.reader.rls import check_final_rules, search_diagnostics
@@ -57,7 +58,9 @@ def read_regulation(path: str | Path, *, realms: Mapping[str, RealmKind] | None 
     seen: set[tuple[str, str, str]] = set()
     for raw in loader.result.changesets:
         try:
-            changesets.append(apply_changeset(state, raw, seen))
+            changeset = apply_changeset(state, raw, seen)
+            lb_checksum = liquibase_checksum(changeset, loader.root, raw.node)
+            changesets.append(replace(changeset, liquibase_checksum=lb_checksum))
         except Exception as error:  # the contract is "never raises for bad input"
             state.report(
                 "READER_INTERNAL_ERROR",

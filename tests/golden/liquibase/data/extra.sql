@@ -1,0 +1,2 @@
+-- a comment
+CREATE TABLE from_file (id int);
