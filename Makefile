@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install lint typecheck test pytest bench demo clean lock
+.PHONY: install lint typecheck test pytest coverage bench demo clean lock
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python >= 3.11 is required"; exit 1; }
@@ -21,12 +21,22 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# Every pytest exit but 0 fails, "no tests collected" (5) included: a suite that vanished is not green.
-test: lint
-	$(BIN)/pytest -q
+COVERAGE_MIN ?= 90
 
+# Lint, then the whole suite measured (make coverage): every package must reach COVERAGE_MIN % of lines.
+test: lint coverage
+
+# Every pytest exit but 0 fails, "no tests collected" (5) included: a suite that vanished is not green.
 pytest: $(STAMP)
 	$(BIN)/pytest -q
+
+# The suite under coverage (subprocesses such as `serve` and `demo` included), then a table per package.
+coverage: $(STAMP)
+	@rm -f .coverage .coverage.*
+	@mkdir -p build
+	$(BIN)/pytest -q --cov --cov-report=
+	@$(BIN)/coverage json -q -o build/coverage.json
+	$(BIN)/python .ci/coverage_by_package.py build/coverage.json --fail-under $(COVERAGE_MIN)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
@@ -42,4 +52,4 @@ lock: $(STAMP)
 	rm requirements.lock.new
 
 clean:
-	rm -rf build var .mypy_cache .pytest_cache .ruff_cache
+	rm -rf build var .mypy_cache .pytest_cache .ruff_cache .coverage .coverage.*

@@ -11,11 +11,10 @@ from pathlib import Path
 
 import typer
 
-from codegen.commands.common import configured_realms
+from codegen.commands.common import configured_realms, environment_settings
 from codegen.migrate import MigrationError, migrate
 from codegen.progress import progress_bar
 from codegen.reader import read_regulation
-from registry_api.settings import Settings
 from schemas.regulation import Severity
 
 
@@ -58,7 +57,7 @@ def migrate_command(
     if not regulation_path.exists():
         typer.echo(f"error: {regulation_path} does not exist", err=True)
         raise typer.Exit(2)
-    defaults = Settings().database  # the environment / .env, for what the options leave out
+    defaults = environment_settings().database  # the environment / .env, for what the options leave out
     url = database_url or defaults.url
     if not url:
         typer.echo(

@@ -12,12 +12,11 @@ from pathlib import Path
 import typer
 from sqlalchemy.engine import make_url
 
-from codegen.commands.common import configured_realms
+from codegen.commands.common import configured_realms, environment_settings
 from codegen.commands.migrate import sqlalchemy_url
 from codegen.migrate import MigrationError
 from codegen.migrate.status import ChangeSetStatus, State, history, status
 from codegen.reader import read_regulation
-from registry_api.settings import Settings
 from schemas.regulation import Severity
 
 DATABASE_URL = typer.Option(
@@ -29,7 +28,7 @@ FORMAT = typer.Option("text", "--format", help="text or json.")
 
 
 def _database(url: str | None) -> str:
-    url = url or Settings().database.url
+    url = url or environment_settings().database.url
     if not url:
         typer.echo(
             "error: no database given: pass --database-url postgresql+psycopg://user:password@host/db "
