@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Column, Connection, Table, Uuid, bindparam, delete, func, insert, select, update
+from sqlalchemy import Column, Connection, Table, Uuid, bindparam, select
 from sqlalchemy.sql.elements import BindParameter
 
+from registry_api.entity_writes import KEY, SUBJECT, WriteStatements
 from registry_api.errors import ApiError, ErrorCode
 from registry_api.headers import SourceHeaders
 from registry_api.nesting import NestedRead, nested_expression, nested_tables, nested_value
@@ -56,6 +57,7 @@ class EntitySpec:
     columns_by_json: Mapping[str, str] = field(init=False)  # camelCase property → column
     file_columns: tuple[str, ...] = field(init=False)
     read_statement: Any = field(init=False, repr=False, compare=False)  # built once, cached compiled
+    writes: WriteStatements = field(init=False, repr=False, compare=False)  # likewise, per column set
 
     def __post_init__(self) -> None:
         columns = tuple(c.name for c in self.table.columns if not is_service_name(c.name))
@@ -69,6 +71,8 @@ class EntitySpec:
             object.__setattr__(self, "primary_key", keys[0] if keys else "")
         statement = select(*(self.table.c[c] for c in columns)).where(self.key == _ENTITY_ID)
         object.__setattr__(self, "read_statement", statement)
+        writes = WriteStatements(self.table, self.history, self.primary_key, columns)
+        object.__setattr__(self, "writes", writes)
 
     @property
     def name(self) -> str:
@@ -140,6 +144,12 @@ def create(spec: EntitySpec, body: BaseModel, caller: Caller) -> dict[str, str]:
     """``POST /{entity}`` → ``{"id"}``. Omitted properties take the column defaults; the key comes from
     the body or is generated (UUID keys are generated here so files can be bound before the insert)."""
     values = _column_values(spec, body, only_sent=True)
+    if _single_statement(spec, caller, values):
+        _generate_key(spec, values)
+        statement = spec.writes.insert(frozenset(values), with_history=True)
+        with caller.runtime.statement_connection() as connection:
+            entity_id = connection.execute(statement, _params(spec, values, caller)).scalar_one()
+        return {"id": str(entity_id)}
     with _write_transaction(spec, caller) as connection:
         entity_id = insert_row(connection, spec, values, caller)
     return {"id": str(entity_id)}
@@ -147,15 +157,20 @@ def create(spec: EntitySpec, body: BaseModel, caller: Caller) -> dict[str, str]:
 
 def insert_row(connection: Connection, spec: EntitySpec, values: dict[str, Any], caller: Caller) -> Any:
     """Insert one row in the caller's transaction (files bound, stamps, write rules, history); its key."""
+    _generate_key(spec, values)
+    _attach_files(connection, spec, values.get(spec.primary_key), values, caller, created=True)
+    params = _params(spec, values, caller)
+    statement = spec.writes.insert(frozenset(values), with_history=False)
+    row = connection.execute(statement, params).one()._asdict()
+    _guard_write(spec, caller, row)
+    _record_history(connection, spec, row, "I", params)
+    return row[spec.primary_key]
+
+
+def _generate_key(spec: EntitySpec, values: dict[str, Any]) -> None:
+    """UUID keys are generated here, not by the database: files are bound before the insert."""
     if values.get(spec.primary_key) is None and isinstance(spec.key.type, Uuid):
         values[spec.primary_key] = uuid.uuid4()
-    entity_id = values.get(spec.primary_key)
-    _attach_files(connection, spec, entity_id, values, caller, created=True)
-    values.update(_stamps(spec, caller, created=True))
-    row = connection.execute(insert(spec.table).values(values).returning(*spec.table.columns)).one()
-    _guard_write(spec, caller, row._asdict())
-    _record_history(connection, spec, row._asdict(), "I", caller)
-    return row._mapping[spec.primary_key]
 
 
 def upsert_row(connection: Connection, spec: EntitySpec, values: dict[str, Any], caller: Caller) -> Any:
@@ -185,15 +200,23 @@ def patch(spec: EntitySpec, entity_id: Any, body: BaseModel, columns: Sequence[s
 
 def remove(spec: EntitySpec, entity_id: Any, caller: Caller) -> None:
     """``DELETE /{entity}/{id}``; the history keeps the deleted row."""
+    writes = spec.writes
+    params = {**_params(spec, {}, caller), KEY: entity_id}
+    single = writes.delete_with_history
+    if single is not None and not spec.file_columns and _single_statement(spec, caller, {}):
+        with caller.runtime.statement_connection() as connection:
+            if connection.execute(single, params).first() is None:
+                raise not_found(spec, entity_id)
+        return
     with caller.runtime.engine.begin() as connection:
-        statement = delete(spec.table).where(spec.key == entity_id).returning(*spec.table.columns)
-        row = connection.execute(statement).first()
-        if row is None:
+        found = connection.execute(writes.delete, params).first()
+        if found is None:
             raise not_found(spec, entity_id)
-        _guard_write(spec, caller, row._asdict())
+        row = found._asdict()
+        _guard_write(spec, caller, row)
         if spec.file_columns:
             caller.runtime.files.unbind_entity(connection, spec.name, entity_id)
-        _record_history(connection, spec, row._asdict(), "D", caller)
+        _record_history(connection, spec, row, "D", params)
 
 
 def _column_values(spec: EntitySpec, body: BaseModel, *, only_sent: bool) -> dict[str, Any]:
@@ -203,6 +226,14 @@ def _column_values(spec: EntitySpec, body: BaseModel, *, only_sent: bool) -> dic
 
 
 def _update(spec: EntitySpec, entity_id: Any, values: dict[str, Any], caller: Caller) -> None:
+    writes = spec.writes
+    if _single_statement(spec, caller, values) and writes.sets_anything(values):
+        statement = writes.update(frozenset(values), with_history=True)
+        with caller.runtime.statement_connection() as connection:
+            found = connection.execute(statement, {**_params(spec, values, caller), KEY: entity_id}).first()
+        if found is None:
+            raise not_found(spec, entity_id)
+        return
     with _write_transaction(spec, caller) as connection:
         update_row(connection, spec, entity_id, values, caller)
 
@@ -216,15 +247,31 @@ def update_row(
         raise not_found(spec, entity_id)
     _guard_write(spec, caller, exists._asdict())  # the row as it is ...
     _attach_files(connection, spec, entity_id, values, caller, created=False)
-    values.update(_stamps(spec, caller, created=False))
-    statement = update(spec.table).where(spec.key == entity_id).values(values)
-    row = connection.execute(statement.returning(*spec.table.columns)).one()
-    _guard_write(spec, caller, row._asdict())  # ... and as it would become
-    _record_history(connection, spec, row._asdict(), "U", caller)
+    params = {**_params(spec, values, caller), KEY: entity_id}
+    row = (
+        connection.execute(spec.writes.update(frozenset(values), with_history=False), params).one()._asdict()
+    )
+    _guard_write(spec, caller, row)  # ... and as it would become
+    _record_history(connection, spec, row, "U", params)
 
 
 def _locked_row(connection: Connection, spec: EntitySpec, entity_id: Any) -> Any:
-    return connection.execute(select(spec.table).where(spec.key == entity_id).with_for_update()).first()
+    return connection.execute(spec.writes.lock, {KEY: entity_id}).first()
+
+
+def _single_statement(spec: EntitySpec, caller: Caller, values: Mapping[str, Any]) -> bool:
+    """Whether the write can be one statement, row and history together, in autocommit: nothing has to
+    happen between them (no file to bind or unbind, no write rule of ext:rls to check on the row)."""
+    if any(column in values for column in spec.file_columns):
+        return False
+    return caller.runtime.rows.write_filter(caller.identity, spec.name) is None
+
+
+def _params(spec: EntitySpec, values: Mapping[str, Any], caller: Caller) -> dict[str, Any]:
+    """Bind parameters of the write statements: the values, who writes, the history's headers."""
+    writes = spec.writes
+    headers = writes.headers(_history_columns(spec.history, caller)) if spec.history is not None else {}
+    return {**writes.values(values), SUBJECT: caller.identity.subject, **headers}
 
 
 def _write_transaction(spec: EntitySpec, caller: Caller) -> AbstractContextManager[Connection]:
@@ -268,29 +315,28 @@ def _guard_write(spec: EntitySpec, caller: Caller, row: Mapping[str, Any]) -> No
         raise write_denied(spec.name)
 
 
-def _stamps(spec: EntitySpec, caller: Caller, *, created: bool) -> dict[str, Any]:
-    subject = caller.identity.subject
-    wanted = {"ddm_updated_by": subject, "ddm_updated_at": func.now()}
-    if created:
-        wanted |= {"ddm_created_by": subject, "ddm_created_at": func.now()}
-    return {name: value for name, value in wanted.items() if name in spec.table.c}
-
-
 def _record_history(
-    connection: Connection, spec: EntitySpec, row: Mapping[str, Any], operation: str, caller: Caller
+    connection: Connection,
+    spec: EntitySpec,
+    row: Mapping[str, Any],
+    operation: str,
+    params: Mapping[str, Any],
 ) -> None:
-    history = spec.history
-    if history is None:
-        return
-    values: dict[str, Any] = {c: v for c, v in row.items() if c in spec.json_names and c in history.c}
-    values["ddm_dml_op"] = operation
-    values["ddm_created_by"] = caller.identity.subject
-    values.update(_header_values(history, caller.headers))
-    if caller.signed is not None:  # the SHA-256 of the signed payload, beside each signature key
+    """The ``<t>_hst`` snapshot of ``row`` (``params``: the write's, carrying who and the headers)."""
+    writes = spec.writes
+    if writes.history_insert is not None:
+        connection.execute(writes.history_insert, {**params, **writes.history_values(row), "op": operation})
+
+
+def _history_columns(history: Table, caller: Caller) -> dict[str, Any]:
+    """What the request puts in history columns: its headers, and beside each signature key the
+    SHA-256 of the signed payload."""
+    values = _header_values(history, caller.headers)
+    if caller.signed is not None:
         for header, column in CHECKSUM_COLUMN_OF_SIGNATURE_HEADER.items():
             if caller.headers.value_of(header) and column in history.c:
                 values[column] = caller.signed.checksum
-    connection.execute(insert(history).values(values))
+    return values
 
 
 def _header_values(history: Table, headers: SourceHeaders) -> dict[str, Any]:

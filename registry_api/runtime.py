@@ -52,6 +52,11 @@ class Runtime:
 
     def read_connection(self) -> Connection:
         """A connection for a single read: autocommit, so no BEGIN/ROLLBACK round trips around it."""
+        return self.statement_connection()
+
+    def statement_connection(self) -> Connection:
+        """An autocommit connection, for work that is one statement (a read, or a write whose row and
+        history are one statement): a single statement is atomic by itself, so no BEGIN/COMMIT."""
         if self.read_engine is not None:
             return self.read_engine.connect()
         return self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")

@@ -154,6 +154,7 @@ class ServedRegistry:
     role_realms: Mapping[str, str]
     engine: Engine  # the test's own connection to the service's database, for checks
     s3_client: Any
+    app: FastAPI | None = None  # the served app itself (its runtime, pools), for white-box checks
 
     @property
     def registry_bucket(self) -> str:
@@ -270,6 +271,8 @@ def served_registry(
     engine = create_engine(database_url, poolclass=NullPool)
     try:
         with LoopbackServer(app, configured) as server:
-            yield ServedRegistry(server.url, configured, registry, realms, role_realms, engine, s3.client())
+            yield ServedRegistry(
+                server.url, configured, registry, realms, role_realms, engine, s3.client(), app
+            )
     finally:
         engine.dispose()

@@ -64,8 +64,9 @@ class CatalogueEntry:
     unbound_at: datetime | None = None
 
     @classmethod
-    def from_row(cls, row: Row[tuple[object, ...]]) -> CatalogueEntry:
-        return cls(**{key: value for key, value in row._mapping.items()})
+    def from_row(cls, row: Row[tuple[object, ...]], *, skip: tuple[str, ...] = ()) -> CatalogueEntry:
+        """The entry of a ``ddm_files`` row (``skip``: other columns the query selected beside it)."""
+        return cls(**{key: value for key, value in row._mapping.items() if key not in skip})
 
     @property
     def in_registry(self) -> bool:

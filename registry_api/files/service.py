@@ -22,8 +22,10 @@ import anyio.lowlevel
 from sqlalchemy import (
     Column,
     MetaData,
+    Select,
     Table,
     Text,
+    and_,
     cast,
     func,
     insert,
@@ -90,9 +92,12 @@ class FileService:
     buckets. Access control is not decided here: the HTTP edge checks the caller's grants before it
     calls ``content`` or ``presigned_link``."""
 
-    def __init__(self, settings: Settings, engine: Engine, storage: Storage) -> None:
+    def __init__(
+        self, settings: Settings, engine: Engine, storage: Storage, read_engine: Engine | None = None
+    ) -> None:
         self.settings = settings
         self.engine = engine
+        self.read_engine = read_engine  # autocommit pool for single-statement reads (else ``engine``)
         self.storage = storage
         self._content = ContentResponder(settings.files, storage, engine)
         self._uploads = UploadQuota(settings.files.max_uploads_per_minute)
@@ -101,7 +106,9 @@ class FileService:
         self._copies_lock = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings: Settings, engine: Engine) -> FileService:
+    def from_settings(
+        cls, settings: Settings, engine: Engine, read_engine: Engine | None = None
+    ) -> FileService:
         """A service on ``settings.s3``; buckets are created when ``s3.create_buckets`` says so."""
         storage = Storage(settings.s3)
         if settings.s3.create_buckets:
@@ -109,7 +116,7 @@ class FileService:
                 storage.ensure_buckets()
             except ApiError:
                 log.warning("S3 is not reachable yet: buckets were not checked")
-        return cls(settings, engine, storage)
+        return cls(settings, engine, storage, read_engine)
 
     # ------------------------------------------------------------------------------------ upload
 
@@ -373,8 +380,10 @@ class FileService:
             to_bind.setdefault(column, []).append(entry.id)
             if entry.id not in held.get(column, ()):
                 to_stage.setdefault(entry.id, (column, entry))  # a new binding: proof of possession
-        for file_id, (column, _) in to_stage.items():
-            if not self.storage.exists(self.storage.staging_bucket, staging_key(file_id, root_process_id)):
+        staged_keys = [staging_key(file_id, root_process_id) for file_id in to_stage]
+        present = self.storage.exist(self.storage.staging_bucket, staged_keys)  # side by side
+        for (column, _), found in zip(to_stage.values(), present, strict=True):
+            if not found:
                 _add_once(missing, to_camel(column))
         _raise_first(missing, changed)
 
@@ -576,47 +585,35 @@ class FileService:
         primary_key = list(table.primary_key.columns)
         if len(primary_key) != 1:
             raise ApiError(ErrorCode.RUNTIME_ERROR, "Files need an entity with a single-column key")
-        key = primary_key[0]
+        bound_id = file_id if valid else None  # an id of no file's shape matches no catalogue row
+        statement = _bound_entry_statement(table, primary_key[0], column, entity_id, bound_id, rows)
         try:
-            with _database_errors(), self.engine.connect() as connection:
-                held_by = select(func.to_jsonb(table.c[column])).where(
-                    key == cast(literal(entity_id, Text), key.type)
-                )
-                if rows is not None:
-                    held_by = held_by.where(row_condition(rows, _column_of(table)))
-                value = connection.execute(held_by).first()
-                row = (
-                    None
-                    if not valid
-                    else connection.execute(
-                        select(ddm_files)
-                        .join(ddm_file_bindings, ddm_file_bindings.c.file_id == ddm_files.c.id)
-                        .where(
-                            ddm_files.c.id == file_id,
-                            ddm_file_bindings.c.entity == table.name,
-                            ddm_file_bindings.c.entity_id == entity_id,
-                            ddm_file_bindings.c.field == column,
-                        )
-                    ).first()
-                )
+            with _database_errors(), self._read_connection() as connection:
+                found = connection.execute(statement).first()
         except (StatementError, DBAPIError):
             raise _not_found() from None  # an entity id of the wrong shape names no entity
-        if value is None:
+        if found is None:  # no such entity (or not one the caller may see)
             raise _not_found()
         try:
-            refs = _file_refs(value[0])
+            refs = _file_refs(found._mapping[_HELD])
         except TypeError:
             raise _not_found() from None  # the column holds no files (e.g. text): it names no file
         held = {_canonical_id(ref.id): ref for ref in refs if is_file_id(ref.id)}
         ref = held.get(file_id)
-        if ref is None or row is None:  # not in that field, or not bound there by the service
+        if ref is None or found._mapping[ddm_files.c.id.name] is None:  # not in that field, or not bound
             if self.settings.files.reference_file_not_found:
                 raise ApiError(ErrorCode.FILE_NOT_FOUND, "The entity holds no such file", details=[asked])
             raise _not_found()
-        entry = CatalogueEntry.from_row(row)
+        entry = CatalogueEntry.from_row(found, skip=(_HELD,))
         if ref.checksum != entry.checksum:
             raise file_was_changed()
         return entry
+
+    def _read_connection(self) -> Connection:
+        """Autocommit: a single read needs no BEGIN/ROLLBACK round trips around it."""
+        if self.read_engine is not None:
+            return self.read_engine.connect()
+        return self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
     def _entity_table(self, table: Table | str) -> Table | None:
         """The Table itself, or for a name its key and columns, read once from the database."""
@@ -664,6 +661,32 @@ def _file_refs(value: Any) -> list[_Ref]:
 
 def _table_name(table: Table | str) -> str:
     return table if isinstance(table, str) else str(table.name)
+
+
+_HELD = "held_by_entity"  # the entity's file column, as JSON, next to the catalogue row
+
+
+def _bound_entry_statement(
+    table: Table, key: Column[Any], column: str, entity_id: str, file_id: str | None, rows: RowFilter | None
+) -> Select[Any]:
+    """One query for a download: the entity's file column, and the catalogue row of ``file_id`` if it
+    is bound to that field of that row (NULLs otherwise); no row when the entity does not exist (or
+    row-level security hides it)."""
+    bound_here = and_(
+        ddm_files.c.id == file_id,
+        ddm_file_bindings.c.entity == table.name,
+        ddm_file_bindings.c.entity_id == entity_id,
+        ddm_file_bindings.c.field == column,
+    )
+    catalogue = ddm_files.join(ddm_file_bindings, ddm_file_bindings.c.file_id == ddm_files.c.id)
+    statement = (
+        select(func.to_jsonb(table.c[column]).label(_HELD), *ddm_files.c)
+        .select_from(table.outerjoin(catalogue, bound_here))
+        .where(key == cast(literal(entity_id, Text), key.type))
+    )
+    if rows is not None:
+        statement = statement.where(row_condition(rows, _column_of(table)))
+    return statement
 
 
 def _reflect_entity_table(engine: Engine, name: str) -> Table | None:

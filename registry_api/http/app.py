@@ -108,14 +108,17 @@ def create_app(
     readiness waits for ``expected_changesets`` in the database's changelog."""
     owns_engine = engine is None
     main_engine = engine if engine is not None else create_database_engine(settings)
-    file_service = files if files is not None else FileService.from_settings(settings, main_engine)
+    read_engine = create_database_engine(settings, autocommit=True) if owns_engine else None
+    file_service = (
+        files if files is not None else FileService.from_settings(settings, main_engine, read_engine)
+    )
     runtime = Runtime(
         settings=settings,
         engine=main_engine,
         security=security,
         files=file_service,
         links=LinkService.from_settings(settings, main_engine, file_service),
-        read_engine=create_database_engine(settings, autocommit=True) if owns_engine else None,
+        read_engine=read_engine,
     )
 
     @asynccontextmanager

@@ -45,13 +45,17 @@ def test_requests_succeed_after_every_connection_was_terminated(user_api: Served
         def round_trip(name: str) -> None:
             created = officer.post("/user", json={"name": name})
             assert created.status_code == 201, created.text
+            # a create is one statement on the autocommit pool; a PUT of a table with file columns
+            # (re)binds its files in a transaction, on the other pool
+            replaced = officer.put(f"/user/{created.json()['id']}", json={"name": name})
+            assert replaced.status_code == 204, replaced.text
             read = officer.get(f"/user/{created.json()['id']}")
             assert read.status_code == 200 and read.json()["name"] == name
             found = officer.get("/search/user-search-by-name", params={"name": name})
             assert found.status_code == 200 and [r["name"] for r in found.json()["content"]] == [name]
             assert officer.get("/city-contains-name", params={"name": "x"}).status_code == 200
 
-        round_trip("Before")  # both pools (writes, autocommit reads) hold live connections now
+        round_trip("Before")  # both pools (transactions, autocommit statements) hold live connections now
         assert terminate_service_backends(user_api) >= 2
         for attempt in range(3):  # every request after the cut succeeds, the first one included
             round_trip(f"After {attempt}")

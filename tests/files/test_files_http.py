@@ -278,6 +278,25 @@ def test_attach_errors_name_the_fields(
     assert user_api.rows('SELECT name FROM "user"') == [("Petro",)]
 
 
+def test_staged_files_are_checked_together_and_a_missing_one_is_named(
+    user_api: ServedRegistry, officer: httpx.Client
+) -> None:
+    """The staging objects of a write's files are checked side by side before anything is copied:
+    one missing object among several is reported by its field, and nothing is copied or bound."""
+    documents = [upload(officer, f"d{n}.pdf", PDF + bytes([n])) for n in range(5)]
+    photo = upload(officer, "p.png", PNG)
+    user_api.s3_client.delete_object(Bucket=user_api.staging_bucket, Key=f"uploads/{documents[3]['id']}")
+    body = {"name": "Many", "photo": ref(photo), "documents": [ref(d) for d in documents]}
+    refused = officer.post("/user", json=body)
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["code"] == "FILE_NOT_FOUND" and refused.json()["details"] == ["documents"]
+    assert user_api.keys(user_api.registry_bucket) == []
+    assert all(user_api.bindings(d["id"]) == [] for d in [*documents, photo])
+    kept = officer.post("/user", json={**body, "documents": [ref(d) for d in documents if d != documents[3]]})
+    assert kept.status_code == 201, kept.text
+    assert len(user_api.keys(user_api.registry_bucket)) == 5
+
+
 def test_a_write_refused_by_the_database_removes_the_copies_it_made(
     user_api: ServedRegistry, officer: httpx.Client, petro: dict[str, Any]
 ) -> None:
