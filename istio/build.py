@@ -521,7 +521,6 @@ def _rate_limit(what: str, stat_prefix: str, limits: RateLimits) -> dict[str, An
 def public_rate_limit(settings: IstioSettings, targets: tuple[PublicTarget, ...]) -> Resource:
     """Each gateway pod's local limits per entry (the windows up to a day) and per link route: the
     fallback while the global service is unreachable, and the only limit without it."""
-    gateway = settings.public_gateway
     # No token bucket here: the filter only limits routes that carry their own configuration.
     insert_filter = _gateway_filter(
         {
@@ -538,18 +537,26 @@ def public_rate_limit(settings: IstioSettings, targets: tuple[PublicTarget, ...]
         (link.name, _rate_limit(f"the route {link.name}", link.stat_prefix, link.limits))
         for link in link_routes(settings, targets)
     ]
-    route_patches = [
-        {
-            "applyTo": "HTTP_ROUTE",
-            "match": {
-                "context": "GATEWAY",
-                "routeConfiguration": {"vhost": {"route": {"name": name, "action": "ANY"}}},
-            },
-            "patch": {"operation": "MERGE", "value": value},
-        }
-        for name, value in limited
-    ]
-    name = _resource_name(settings, Profile.PUBLIC, "rate-limit")
+    route_patches = [_gateway_route_patch(name, value) for name, value in limited]
+    return _gateway_envoy_filter(settings, "rate-limit", [insert_filter, *route_patches])
+
+
+def _gateway_route_patch(route: str, value: dict[str, Any]) -> dict[str, Any]:
+    """An ``HTTP_ROUTE`` patch merging ``value`` into the gateway's route named ``route``."""
+    return {
+        "applyTo": "HTTP_ROUTE",
+        "match": {
+            "context": "GATEWAY",
+            "routeConfiguration": {"vhost": {"route": {"name": route, "action": "ANY"}}},
+        },
+        "patch": {"operation": "MERGE", "value": value},
+    }
+
+
+def _gateway_envoy_filter(settings: IstioSettings, suffix: str, patches: list[dict[str, Any]]) -> Resource:
+    """An EnvoyFilter of the public profile applying ``patches`` to the public ingress gateway's pods."""
+    gateway = settings.public_gateway
+    name = _resource_name(settings, Profile.PUBLIC, suffix)
     return Resource(
         Profile.PUBLIC,
         name,
@@ -560,7 +567,7 @@ def public_rate_limit(settings: IstioSettings, targets: tuple[PublicTarget, ...]
             "metadata": _metadata(name, gateway.namespace),
             "spec": {
                 "workloadSelector": {"labels": dict(sorted(gateway.labels.items()))},
-                "configPatches": [insert_filter, *route_patches],
+                "configPatches": patches,
             },
         },
     )
@@ -590,7 +597,6 @@ def global_rate_limit(settings: IstioSettings, targets: tuple[PublicTarget, ...]
     (``istio.ratelimit``). If the service does not answer within the timeout the request passes
     (``failure_mode_deny: false``, the default) and the local limits are what is left."""
     limits = settings.global_rate_limit
-    gateway = settings.public_gateway
     cluster = f"outbound|{limits.port}||{limits.service}.{_namespace(settings)}.svc.cluster.local"
     insert = _gateway_filter(
         {
@@ -610,32 +616,10 @@ def global_rate_limit(settings: IstioSettings, targets: tuple[PublicTarget, ...]
         }
     )
     route_patches = [
-        {
-            "applyTo": "HTTP_ROUTE",
-            "match": {
-                "context": "GATEWAY",
-                "routeConfiguration": {
-                    "vhost": {"route": {"name": route_name(settings, target), "action": "ANY"}}
-                },
-            },
-            "patch": {"operation": "MERGE", "value": {"route": {"rate_limits": route_actions(target)}}},
-        }
+        _gateway_route_patch(route_name(settings, target), {"route": {"rate_limits": route_actions(target)}})
         for target in targets
     ]
-    name = _resource_name(settings, Profile.PUBLIC, "global-rate-limit")
-    return Resource(
-        Profile.PUBLIC,
-        name,
-        {
-            "apiVersion": ENVOY_FILTER_API,
-            "kind": "EnvoyFilter",
-            "metadata": _metadata(name, gateway.namespace),
-            "spec": {
-                "workloadSelector": {"labels": dict(sorted(gateway.labels.items()))},
-                "configPatches": [insert, *route_patches],
-            },
-        },
-    )
+    return _gateway_envoy_filter(settings, "global-rate-limit", [insert, *route_patches])
 
 
 # ---------------------------------------------------------------------------------------------

@@ -173,26 +173,8 @@ class EmbeddedS3(_StoppedOnExit):
         return f"http://127.0.0.1:{self.port}"
 
     def client(self, **overrides: Any) -> Any:
-        """A boto3 S3 client for this server, configured as Ceph/MinIO need (SigV4, path style)."""
-        import boto3
-        from botocore.config import Config
-
-        config = Config(
-            signature_version="s3v4",
-            s3={"addressing_style": "path"},
-            request_checksum_calculation="when_required",
-            response_checksum_validation="when_required",
-            retries={"max_attempts": 2},
-        )
-        options: dict[str, Any] = {
-            "endpoint_url": self.endpoint_url,
-            "aws_access_key_id": self.access_key,
-            "aws_secret_access_key": self.secret_key,
-            "region_name": self.region,
-            "config": config,
-        }
-        options.update(overrides)
-        return boto3.client("s3", **options)
+        """A boto3 S3 client for this server (see :func:`s3_client`)."""
+        return s3_client(self.endpoint_url, self.access_key, self.secret_key, self.region, **overrides)
 
     def stop(self, timeout_s: float = 5.0) -> None:
         """Stop the server (SIGTERM, then SIGKILL). Safe to call twice."""
@@ -360,3 +342,27 @@ def _tail(path: Path, lines: int = 20) -> str:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return ""
+
+
+def s3_client(endpoint_url: str, access_key: str, secret_key: str, region: str, **overrides: Any) -> Any:
+    """A boto3 S3 client for a development or test server, configured as Ceph/MinIO need (SigV4, path
+    style, no CRC checksums); ``overrides`` replace any ``boto3.client`` argument."""
+    import boto3
+    from botocore.config import Config
+
+    config = Config(
+        signature_version="s3v4",
+        s3={"addressing_style": "path"},
+        request_checksum_calculation="when_required",
+        response_checksum_validation="when_required",
+        retries={"max_attempts": 2},
+    )
+    options: dict[str, Any] = {
+        "endpoint_url": endpoint_url,
+        "aws_access_key_id": access_key,
+        "aws_secret_access_key": secret_key,
+        "region_name": region,
+        "config": config,
+    }
+    options.update(overrides)
+    return boto3.client("s3", **options)

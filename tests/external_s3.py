@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from registry_api.embedded import s3_client
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CEPH_SCRIPT = REPO_ROOT / ".ci" / "ceph-rgw"
 
@@ -38,26 +40,8 @@ class ExternalS3:
         )
 
     def client(self, **overrides: Any) -> Any:
-        """A boto3 client configured as for nanio's fixture (SigV4, path style, no CRC checksums)."""
-        import boto3
-        from botocore.config import Config
-
-        config = Config(
-            signature_version="s3v4",
-            s3={"addressing_style": "path"},
-            request_checksum_calculation="when_required",
-            response_checksum_validation="when_required",
-            retries={"max_attempts": 2},
-        )
-        options: dict[str, Any] = {
-            "endpoint_url": self.endpoint_url,
-            "aws_access_key_id": self.access_key,
-            "aws_secret_access_key": self.secret_key,
-            "region_name": self.region,
-            "config": config,
-        }
-        options.update(overrides)
-        return boto3.client("s3", **options)
+        """A boto3 client configured as for nanio's fixture."""
+        return s3_client(self.endpoint_url, self.access_key, self.secret_key, self.region, **overrides)
 
     def stop_gateway(self) -> None:
         self._script("stop-rgw")

@@ -26,15 +26,9 @@ def generate_command(
     ] = None,
 ) -> None:
     """Generate the registry's API package, OpenAPI documents, RBAC policy and Istio resources."""
-    from codegen.commands.common import configured_realms
-    from codegen.reader import read_regulation
+    from codegen.commands.common import read_valid_regulation
 
-    model = read_regulation(regulation, realms=configured_realms())
-    if model.errors:
-        for diagnostic in model.errors:
-            typer.echo(f"{diagnostic.location}: error {diagnostic.code}: {diagnostic.message}", err=True)
-        typer.echo(f"{len(model.errors)} error(s): nothing generated.", err=True)
-        raise typer.Exit(1)
+    model = read_valid_regulation(regulation, "nothing generated")
     try:
         written = generate(model, out, public_api_file=public_api, settings=_istio_settings(settings))
     except GenerationError as error:

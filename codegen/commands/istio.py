@@ -58,15 +58,9 @@ def istio(
     if not regulation_path.exists():
         raise _fail([f"{regulation_path} does not exist"], 2)
 
-    from codegen.commands.common import configured_realms
-    from codegen.reader import read_regulation  # the reader is heavy; --check does not need it
+    from codegen.commands.common import read_valid_regulation
 
-    regulation = read_regulation(regulation_path, realms=configured_realms())
-    if regulation.errors:
-        raise _fail(
-            [f"{regulation_path}: the regulation has errors; run `registry-api lint` for details"]
-            + [f"{d.location}: {d.code} {d.message}" for d in regulation.errors]
-        )
+    regulation = read_valid_regulation(regulation_path, "nothing generated")
     try:
         settings = load_istio_settings(settings_file)
         public_api = load_public_api(public_api_file) if public_api_file is not None else None

@@ -11,11 +11,9 @@ from pathlib import Path
 
 import typer
 
-from codegen.commands.common import configured_realms, environment_settings
+from codegen.commands.common import environment_settings, read_valid_regulation
 from codegen.migrate import MigrationError, migrate
 from codegen.progress import progress_bar
-from codegen.reader import read_regulation
-from schemas.regulation import Severity
 
 
 def sqlalchemy_url(url: str) -> str:
@@ -66,13 +64,7 @@ def migrate_command(
             err=True,
         )
         raise typer.Exit(2)
-    regulation = read_regulation(regulation_path, realms=configured_realms())
-    errors = [d for d in regulation.diagnostics if d.severity is Severity.ERROR]
-    if errors:
-        for d in errors:
-            typer.echo(f"{d.location}: ERROR {d.code} {d.message}", err=True)
-        typer.echo(f"error: the regulation has {len(errors)} error(s); nothing was migrated", err=True)
-        raise typer.Exit(1)
+    regulation = read_valid_regulation(regulation_path, "nothing was migrated")
     try:
         with progress_bar("migrating", enabled=None if not dry_run else False) as advance:
             migrate(

@@ -12,12 +12,10 @@ from pathlib import Path
 import typer
 from sqlalchemy.engine import make_url
 
-from codegen.commands.common import configured_realms, environment_settings
+from codegen.commands.common import environment_settings, read_valid_regulation
 from codegen.commands.migrate import sqlalchemy_url
 from codegen.migrate import MigrationError
 from codegen.migrate.status import ChangeSetStatus, State, history, status
-from codegen.reader import read_regulation
-from schemas.regulation import Severity
 
 DATABASE_URL = typer.Option(
     None,
@@ -84,13 +82,7 @@ def status_command(
         typer.echo(f"error: {regulation_path} does not exist", err=True)
         raise typer.Exit(2)
     url = _database(database_url)
-    regulation = read_regulation(regulation_path, realms=configured_realms())
-    errors = [d for d in regulation.diagnostics if d.severity is Severity.ERROR]
-    if errors:
-        for d in errors:
-            typer.echo(f"{d.location}: ERROR {d.code} {d.message}", err=True)
-        typer.echo(f"error: the regulation has {len(errors)} error(s)", err=True)
-        raise typer.Exit(1)
+    regulation = read_valid_regulation(regulation_path, "the database was not read")
     try:
         report = status(regulation, url, contexts=contexts)
     except MigrationError as error:
