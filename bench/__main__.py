@@ -1,5 +1,8 @@
 """Run the benchmarks: ``python -m bench`` runs every module in MODULES, ``python -m bench NAME ...`` some.
 
+Defaults are small (each module a minute or two); ``--full`` (or ``BENCH_FULL=1``) runs the sizes of
+docs/benchmarks.md (1 M rows, 256 MiB files, 1 GiB for memory, longer rounds).
+
 Each module is ``bench/<name>.py`` with a ``main()`` that prints its own figures (and may return a
 summary, printed here). Add your module's name to MODULES.
 """
@@ -17,8 +20,10 @@ MODULES: list[str] = [
     # Topic modules register here, e.g. "reader".
     "rbac",
     "read_regulation",
-    "entity_get",
+    "large_regulation",
+    "peer_compare",
     "files",
+    "search_scale",
     "observe",
 ]
 
@@ -49,6 +54,9 @@ def run(name: str) -> bool:
 
 
 def main(argv: list[str]) -> int:
+    if "--full" in argv:
+        os.environ["BENCH_FULL"] = "1"  # read by the modules (bench/common.py FULL)
+        argv = [name for name in argv if name != "--full"]
     names = argv or MODULES
     unknown = [name for name in names if name not in MODULES]
     if unknown:

@@ -13,8 +13,6 @@ from __future__ import annotations
 import typer
 
 from codegen.commands.common import configured_realms
-from codegen.diff import DiffError, diff_regulations
-from codegen.diff.render import RENDERERS
 
 
 def diff_command(
@@ -26,6 +24,10 @@ def diff_command(
     ),
 ) -> None:
     """Compare two versions of a regulation: model, API per profile and Istio rules."""
+    # imported here, not at the top: every command's start-up (e.g. `migrate`) would pay for it
+    from codegen.diff import DiffError, diff_regulations
+    from codegen.diff.render import RENDERERS
+
     if output_format not in RENDERERS:
         typer.echo(f"error: --format must be one of {', '.join(RENDERERS)}", err=True)
         raise typer.Exit(2)

@@ -16,9 +16,6 @@ from pathlib import Path
 
 import typer
 
-from codegen.explain.matrix import access_matrix, render_matrix
-from codegen.explain.request import deployment, explain, render_text
-from registry_api.deploy import DeployError
 from registry_api.settings import Profile, SettingsError, load_settings
 
 
@@ -35,6 +32,11 @@ def explain_command(
     output_format: str = typer.Option("text", "--format", help="text or json."),
 ) -> None:
     """Explain how the service (and the mesh in front of it) would decide a request."""
+    # imported here, not at the top: every command's start-up (e.g. `migrate`) would pay for it
+    from codegen.explain.matrix import access_matrix, render_matrix
+    from codegen.explain.request import deployment, explain, render_text
+    from registry_api.deploy import DeployError
+
     if output_format not in ("text", "json"):
         typer.echo("error: --format must be text or json", err=True)
         raise typer.Exit(2)

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 import typer
 
-from codegen.emit import GenerationError, generate
 from schemas.layout import MANIFEST
 
 
@@ -27,6 +26,7 @@ def generate_command(
 ) -> None:
     """Generate the registry's API package, OpenAPI documents, RBAC policy and Istio resources."""
     from codegen.commands.common import read_valid_regulation
+    from codegen.emit import GenerationError, generate
 
     model = read_valid_regulation(regulation, "nothing generated")
     try:

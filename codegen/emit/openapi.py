@@ -6,6 +6,7 @@ no ``.env``), so the same regulation always gives the same documents."""
 from __future__ import annotations
 
 import filecmp
+import gc
 import json
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,9 @@ def write_documents(out_dir: Path, package: str) -> list[Path]:
             path = target / f"{profile}.json"
             _write_json(path, document_for(registry, Profile(profile)))
             written.append(path)
+            # a profile's app and document are cyclic garbage (routes, models, schemas): freed now, a
+            # large registry's next profile is not built on top of them (the peak stays one profile's)
+            gc.collect()
     finally:
         forget_package(package)  # a later run in this process must see the files it writes
     return written
