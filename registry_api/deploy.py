@@ -32,6 +32,7 @@ from registry_api.access import AnonymousAuthenticator, Authenticator
 from registry_api.files import FileService
 from registry_api.health import ChangeSetKey
 from registry_api.http.app import RegistryRoutes, create_app
+from registry_api.memory import return_large_blocks_to_os
 from registry_api.metrics import key_set_lookup
 from registry_api.profiles import plan_for
 from registry_api.runtime import Security
@@ -283,6 +284,7 @@ def build_app(
     if isinstance(registry, Path):
         registry = load_generated(registry)
     security = build_security(settings, registry, dev_auth=dev_auth, authenticator=authenticator)
+    return_large_blocks_to_os()  # every process that serves (each worker builds its app here)
     app = create_app(
         registry.routes,
         settings,
