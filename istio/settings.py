@@ -12,10 +12,10 @@ import re
 from enum import StrEnum
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from schemas.public_api import RateLimits
+from schemas.yaml_files import read_yaml_mapping
 
 _DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 
@@ -200,14 +200,7 @@ def load_istio_settings(path: str | Path | None) -> IstioSettings:
     if path is None:
         return IstioSettings()
     source = Path(path)
-    try:
-        data = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
-    except OSError as error:
-        raise IstioSettingsError(f"{source}: cannot read: {error.strerror}") from None
-    except yaml.YAMLError as error:
-        raise IstioSettingsError(f"{source}: not valid YAML: {error}") from None
-    if not isinstance(data, dict):
-        raise IstioSettingsError(f"{source}: expected a mapping of settings")
+    data = read_yaml_mapping(source, IstioSettingsError, "settings")
     try:
         return IstioSettings.model_validate(data)
     except ValidationError as error:

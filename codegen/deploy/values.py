@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from istio.settings import IstioSettings
+from schemas.yaml_files import read_yaml_mapping
 
 _DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 _QUANTITY = r"^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti)?$"
@@ -100,14 +100,7 @@ class DeployValues(_Strict):
 def load_values(path: Path | None) -> DeployValues:
     if path is None:
         return DeployValues()
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError as error:
-        raise ValuesError(f"{path}: cannot read: {error.strerror}") from None
-    except yaml.YAMLError as error:
-        raise ValuesError(f"{path}: not valid YAML: {error}") from None
-    if not isinstance(data, dict):
-        raise ValuesError(f"{path}: expected a mapping of values")
+    data = read_yaml_mapping(path, ValuesError, "values")
     try:
         return DeployValues.model_validate(data)
     except ValidationError as error:

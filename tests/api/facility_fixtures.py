@@ -4,7 +4,9 @@ database and service per test module: import the fixtures into a test module to 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
+import httpx
 import pytest
 
 from registry_api.embedded import EmbeddedPostgres, EmbeddedS3
@@ -34,3 +36,24 @@ def facilities(
     data_dir = tmp_path_factory.mktemp("var")
     with served_registry(registry, database, s3, realms, data_dir, links=LINKS) as served:
         yield served
+
+
+def upload(
+    client: httpx.Client, name: str, content: bytes, media_type: str = "application/pdf"
+) -> dict[str, str]:
+    """``POST /files``; the ``{id, checksum}`` reference an entity's file column takes."""
+    uploaded = client.post("/files", files={"file": (name, content, media_type)})
+    assert uploaded.status_code == 201, uploaded.text
+    return {"id": uploaded.json()["id"], "checksum": uploaded.json()["checksum"]}
+
+
+def inspection_with_new_facility(
+    name: str, report: dict[str, str], licence: dict[str, str], katottg: str = "UA0511"
+) -> dict[str, Any]:
+    """A ``PUT /nested/facility-inspection`` body: a passed inspection of a new facility, both with a file."""
+    return {
+        "inspectedOn": "2024-07-01",
+        "result": "passed",
+        "report": report,
+        "facility": {"name": name, "katottg": katottg, "licenceScan": licence},
+    }

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.facility_fixtures import NATIONAL, database, facilities
+from tests.api.facility_fixtures import NATIONAL, database, facilities, upload
 from tests.served_registry import PROCESS_HEADER, ServedRegistry
 
 __all__ = ["database", "facilities"]  # fixtures
@@ -33,10 +33,7 @@ def count(facilities: ServedRegistry, table: str) -> int:
 
 
 def upload_csv(client: httpx.Client, text: str | bytes, name: str = "rows.csv") -> dict[str, str]:
-    content = text.encode() if isinstance(text, str) else text
-    uploaded = client.post("/files", files={"file": (name, content, "text/csv")})
-    assert uploaded.status_code == 201, uploaded.text
-    return {"id": uploaded.json()["id"], "checksum": uploaded.json()["checksum"]}
+    return upload(client, name, text.encode() if isinstance(text, str) else text, "text/csv")
 
 
 def errors_of(response: httpx.Response) -> list[dict[str, Any]]:

@@ -9,16 +9,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.facility_fixtures import NATIONAL, database, facilities
+from tests.api.facility_fixtures import NATIONAL, database, facilities, inspection_with_new_facility, upload
 from tests.served_registry import WRITE_HEADERS, ServedRegistry
 
 __all__ = ["database", "facilities"]  # fixtures
-
-
-def upload(client: httpx.Client, name: str, content: bytes) -> dict[str, str]:
-    uploaded = client.post("/files", files={"file": (name, content, "application/pdf")})
-    assert uploaded.status_code == 201, uploaded.text
-    return {"id": uploaded.json()["id"], "checksum": uploaded.json()["checksum"]}
 
 
 def counts(facilities: ServedRegistry) -> tuple[int, ...]:
@@ -41,12 +35,7 @@ def test_new_rows_are_written_together_with_their_files_and_history(
         upload(officer, "licence.pdf", b"%PDF licence"),
         upload(officer, "report.pdf", b"%PDF report"),
     )
-    body = {
-        "inspectedOn": "2024-07-01",
-        "result": "passed",
-        "report": report,
-        "facility": {"name": "New shelter", "katottg": "UA0511", "licenceScan": licence},
-    }
+    body = inspection_with_new_facility("New shelter", report, licence)
     answer = officer.put("/nested/facility-inspection", json=body)
     assert answer.status_code == 200, answer.text
     inspection_id = answer.json()["id"]

@@ -22,7 +22,14 @@ from codegen.reader import read_regulation
 from registry_api.deploy import GeneratedRegistry, load_generated
 from registry_api.embedded import EmbeddedPostgres, EmbeddedS3
 from registry_api.settings import Profile, settings_environment
-from tests.api.facility_fixtures import FACILITIES, LINKS, NATIONAL, PUBLIC_API
+from tests.api.facility_fixtures import (
+    FACILITIES,
+    LINKS,
+    NATIONAL,
+    PUBLIC_API,
+    inspection_with_new_facility,
+    upload,
+)
 from tests.conftest import created_database
 from tests.served_registry import ServedRegistry, TestRealms, s3_settings, served_registry
 
@@ -110,12 +117,6 @@ def internal(served: dict[Profile, ServedRegistry]) -> ServedRegistry:
     return served[Profile.INTERNAL]
 
 
-def upload(client: httpx.Client, name: str, content: bytes) -> dict[str, str]:
-    uploaded = client.post("/files", files={"file": (name, content, "application/pdf")})
-    assert uploaded.status_code == 201, uploaded.text
-    return {"id": uploaded.json()["id"], "checksum": uploaded.json()["checksum"]}
-
-
 @pytest.fixture(scope="module")
 def seeded(internal: ServedRegistry) -> dict[str, Any]:
     """The territory dictionary loaded from a CSV file, and a facility with a licence scan in Vinnytsia
@@ -174,12 +175,7 @@ def test_a_composite_with_files_is_written_in_the_officers_territory_only(intern
         upload(officer, "licence.pdf", b"%PDF licence"),
         upload(officer, "report.pdf", b"%PDF report"),
     )
-    body = {
-        "inspectedOn": "2024-07-01",
-        "result": "passed",
-        "report": report,
-        "facility": {"name": "Composite shelter", "katottg": "UA0511", "licenceScan": licence},
-    }
+    body = inspection_with_new_facility("Composite shelter", report, licence)
     written = officer.put("/nested/facility-inspection", json=body)
     assert written.status_code == 200, written.text
     inspection_id = written.json()["id"]
