@@ -8,6 +8,9 @@ the HTTP edge's handler and by services that catch database errors themselves (t
 * class 22 (data exception), class 54 (program limit exceeded: a value too large for an index, too many
   arguments) or a ``DataError`` the driver raised itself before the server saw the value (no SQLSTATE:
   e.g. a NUL character) → 422 ``VALIDATION_ERROR``;
+* no pooled connection free within ``database.pool_timeout_s`` (SQLAlchemy's pool ``TimeoutError``,
+  not a driver error): the service is saturated → 503 ``THIRD_PARTY_SERVICE_UNAVAILABLE`` with
+  ``Retry-After: 1`` (:func:`pool_exhausted`);
 * anything else is unexpected (``None``): the edge answers 500 and logs it (never with parameters:
   engines are built with ``hide_parameters=True``).
 
@@ -58,3 +61,12 @@ def api_error_for(error: DBAPIError) -> ApiError | None:
     ):
         return ApiError(ErrorCode.VALIDATION_ERROR, "A value cannot be stored in its database column.")
     return None
+
+
+def pool_exhausted() -> ApiError:
+    """Every pooled connection stayed busy for ``database.pool_timeout_s``: a load peak, worth a retry."""
+    return ApiError(
+        ErrorCode.THIRD_PARTY_SERVICE_UNAVAILABLE,
+        "The service is busy; try again later.",
+        headers={"Retry-After": "1"},
+    )

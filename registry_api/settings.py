@@ -76,7 +76,15 @@ class DatabaseSettings(BaseModel):
             raise ValueError(f"must be a PostgreSQL URL, not {url.get_backend_name()}")
         return value
 
-    pool_size: int = Field(default=10, ge=1)
+    pool_size: int = Field(default=10, ge=1, description="Connections each pool keeps open.")
+    pool_overflow: int = Field(
+        default=0,
+        ge=0,
+        description="Extra connections a pool may open under a burst, closed again when returned.",
+    )
+    pool_timeout_s: float = Field(
+        default=10.0, gt=0, description="How long a request waits for a free pooled connection (then 503)."
+    )
     connect_timeout_s: float = Field(default=5.0, gt=0)
     ping_after_idle_s: float = Field(
         default=10.0,

@@ -26,11 +26,11 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    bindparam,
     cast,
     func,
     insert,
     inspect,
-    literal,
     select,
     update,
 )
@@ -102,6 +102,7 @@ class FileService:
         self._content = ContentResponder(settings.files, storage, engine)
         self._uploads = UploadQuota(settings.files.max_uploads_per_minute)
         self._tables: dict[str, Table] = {}
+        self._download_statements: dict[tuple[Table, str], Select[Any]] = {}  # by the tables' identity
         self._copies: dict[int, list[str]] = {}  # id(Connection) of an open write -> its registry copies
         self._copies_lock = threading.Lock()
 
@@ -586,10 +587,12 @@ class FileService:
         if len(primary_key) != 1:
             raise ApiError(ErrorCode.RUNTIME_ERROR, "Files need an entity with a single-column key")
         bound_id = file_id if valid else None  # an id of no file's shape matches no catalogue row
-        statement = _bound_entry_statement(table, primary_key[0], column, entity_id, bound_id, rows)
+        statement = self._download_statement(table, primary_key[0], column)
+        if rows is not None:  # row-level security: the caller's own condition, built per request
+            statement = statement.where(row_condition(rows, _column_of(table)))
         try:
             with _database_errors(), self._read_connection() as connection:
-                found = connection.execute(statement).first()
+                found = connection.execute(statement, {"file_id": bound_id, "entity_id": entity_id}).first()
         except (StatementError, DBAPIError):
             raise _not_found() from None  # an entity id of the wrong shape names no entity
         if found is None:  # no such entity (or not one the caller may see)
@@ -614,6 +617,12 @@ class FileService:
         if self.read_engine is not None:
             return self.read_engine.connect()
         return self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+
+    def _download_statement(self, table: Table, key: Column[Any], column: str) -> Select[Any]:
+        statement = self._download_statements.get((table, column))
+        if statement is None:  # a race builds it twice, harmlessly
+            statement = self._download_statements[table, column] = _bound_entry_statement(table, key, column)
+        return statement
 
     def _entity_table(self, table: Table | str) -> Table | None:
         """The Table itself, or for a name its key and columns, read once from the database."""
@@ -666,27 +675,23 @@ def _table_name(table: Table | str) -> str:
 _HELD = "held_by_entity"  # the entity's file column, as JSON, next to the catalogue row
 
 
-def _bound_entry_statement(
-    table: Table, key: Column[Any], column: str, entity_id: str, file_id: str | None, rows: RowFilter | None
-) -> Select[Any]:
-    """One query for a download: the entity's file column, and the catalogue row of ``file_id`` if it
-    is bound to that field of that row (NULLs otherwise); no row when the entity does not exist (or
-    row-level security hides it)."""
+def _bound_entry_statement(table: Table, key: Column[Any], column: str) -> Select[Any]:
+    """One query for a download: the entity's file column, and the catalogue row of the file
+    (``:file_id``) if it is bound to that field of that row (NULLs otherwise); no row when the entity
+    (``:entity_id``) does not exist. Built once per field: the same statement object keeps its
+    SQLAlchemy cache key, so a download compiles nothing."""
     bound_here = and_(
-        ddm_files.c.id == file_id,
+        ddm_files.c.id == bindparam("file_id", type_=ddm_files.c.id.type),
         ddm_file_bindings.c.entity == table.name,
-        ddm_file_bindings.c.entity_id == entity_id,
+        ddm_file_bindings.c.entity_id == bindparam("entity_id", type_=Text()),
         ddm_file_bindings.c.field == column,
     )
     catalogue = ddm_files.join(ddm_file_bindings, ddm_file_bindings.c.file_id == ddm_files.c.id)
-    statement = (
+    return (
         select(func.to_jsonb(table.c[column]).label(_HELD), *ddm_files.c)
         .select_from(table.outerjoin(catalogue, bound_here))
-        .where(key == cast(literal(entity_id, Text), key.type))
+        .where(key == cast(bindparam("entity_id", type_=Text()), key.type))
     )
-    if rows is not None:
-        statement = statement.where(row_condition(rows, _column_of(table)))
-    return statement
 
 
 def _reflect_entity_table(engine: Engine, name: str) -> Table | None:

@@ -16,11 +16,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from rbac.errors import AuthenticationError
-from registry_api.database_errors import api_error_for
+from registry_api.database_errors import api_error_for, pool_exhausted
 from registry_api.errors import STATUS, ApiError, ErrorCode
 from registry_api.tracing import trace_id_from
 
@@ -93,6 +94,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(DBAPIError, _database_error)  # type: ignore[arg-type]
+    app.add_exception_handler(PoolTimeoutError, _pool_exhausted)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected_error)
 
 
@@ -192,6 +194,11 @@ def _database_error(request: Request, error: DBAPIError) -> Response:
     if problem.code is ErrorCode.THIRD_PARTY_SERVICE_UNAVAILABLE:
         log.warning("database unavailable (trace %s): %s", trace_id_of(request), type(error.orig).__name__)
     return _api_error(request, problem)
+
+
+def _pool_exhausted(request: Request, error: PoolTimeoutError) -> Response:
+    log.warning("no free database connection (trace %s): raise database.pool_size?", trace_id_of(request))
+    return _api_error(request, pool_exhausted())
 
 
 def unexpected_error_response(request: Request, error: Exception) -> Response:
