@@ -3,7 +3,8 @@
 ``problems.py``). The app's document is rewritten once, when it is first built, to say what each
 operation really answers, so that fuzzers and client generators see the real contract:
 
-* every operation: 400 (bad parameter, header, URL or file reference) and 503 (PostgreSQL or S3 down);
+* every operation: 400 (bad parameter, header, URL or file reference) and 503 (PostgreSQL or S3 down,
+  or no pooled connection free in time);
 * on authenticated profiles: 401 and 403;
 * a path with parameters: 404; query parameters or a JSON body: 422 (a value that cannot be stored);
 * a request body: 413; entity writes: 409; uploads and file content: 429 (``files/quota.py``).
@@ -51,7 +52,8 @@ ERROR_DESCRIPTIONS: dict[str, str] = {
     "429": "Too many uploads by this caller in a minute, or too many downloads at once; try again after "
     "Retry-After seconds (TOO_MANY_REQUESTS).",
     "422": "A value is not valid or cannot be stored (VALIDATION_ERROR).",
-    "503": "PostgreSQL or S3 is unavailable; try again later (THIRD_PARTY_SERVICE_UNAVAILABLE).",
+    "503": "PostgreSQL or S3 is unavailable, or every database connection stayed busy (then with "
+    "Retry-After); try again later (THIRD_PARTY_SERVICE_UNAVAILABLE).",
 }
 
 
@@ -76,7 +78,7 @@ def with_error_responses(document: dict[str, Any], *, anonymous: bool) -> dict[s
                 del responses["422"]
             for status in _error_statuses(path, method, operation, anonymous=anonymous):
                 answer: dict[str, Any] = {"description": ERROR_DESCRIPTIONS[status], "content": _PROBLEM_REF}
-                if status == "429":
+                if status in ("429", "503"):
                     answer["headers"] = {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}}
                 responses.setdefault(status, answer)
             operation["responses"] = dict(sorted(responses.items()))
