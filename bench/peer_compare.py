@@ -306,25 +306,27 @@ def value(load: Load, metric: str) -> float:
 
 
 def compare(servers: Servers, found: list[Measurement], lines: list[str]) -> dict[str, float]:
-    summary: dict[str, float] = {}
     lines.append("| path | ours | peer | ours / peer (range) | target | load |")
     lines.append("|---|---|---|---|---|---|")
-    for m in found:
-        load = load_1min()
-        results = interleaved([("ours", loader(m, m.ours)), ("peer", loader(m, m.peer))], ROUNDS)
-        ours = [value(load, m.metric) for load in results["ours"]]
-        peer = [value(load, m.metric) for load in results["peer"]]
-        unit, scale = (" req/s", 1.0) if m.metric == "rps" else (" MiB/s", MIB)
-        ratio = ratio_summary(ours, peer)
-        target = f"≥ {m.target:.1f}×" if m.target else "—"
-        line = (
-            f"| {m.name} | {figures(ours, unit, scale)} | {figures(peer, unit, scale)} | {ratio} | {target}"
-            f" | {load:.2f} |"
-        )
-        lines.append(line)
-        print(line, flush=True)
-        summary[m.name] = float(ratio.split()[0])
-    return summary
+    return {m.name: measure(m, lines) for m in found}
+
+
+def measure(m: Measurement, lines: list[str]) -> float:
+    """Ours and the peer interleaved on one measurement: its table row (printed too) and the ratio."""
+    load = load_1min()
+    results = interleaved([("ours", loader(m, m.ours)), ("peer", loader(m, m.peer))], ROUNDS)
+    ours = [value(run, m.metric) for run in results["ours"]]
+    peer = [value(run, m.metric) for run in results["peer"]]
+    unit, scale = (" req/s", 1.0) if m.metric == "rps" else (" MiB/s", MIB)
+    ratio = ratio_summary(ours, peer)
+    target = f"≥ {m.target:.1f}×" if m.target else "—"
+    line = (
+        f"| {m.name} | {figures(ours, unit, scale)} | {figures(peer, unit, scale)} | {ratio} | {target}"
+        f" | {load:.2f} |"
+    )
+    lines.append(line)
+    print(line, flush=True)
+    return float(ratio.split()[0])
 
 
 def workers(servers: Servers, lines: list[str]) -> float:
@@ -384,7 +386,6 @@ def uncached(servers: Servers, lines: list[str]) -> dict[str, float]:
     found: dict[str, float] = {}
     with ours_serving(servers.out_dir, servers.data_dir, env, free_port()) as (base, _):
         for connections in (1, 16):
-            load = load_1min()
             m = Measurement(
                 f"entity GET, {connections} conn., our token cache off",
                 f"{base}{API}/user/{reader}",
@@ -393,17 +394,7 @@ def uncached(servers: Servers, lines: list[str]) -> dict[str, float]:
                 "rps",
                 token,
             )
-            results = interleaved([("ours", loader(m, m.ours)), ("peer", loader(m, m.peer))], ROUNDS)
-            ours = [r.requests_per_s for r in results["ours"]]
-            peer = [r.requests_per_s for r in results["peer"]]
-            ratio = ratio_summary(ours, peer)
-            line = (
-                f"| {m.name} | {figures(ours, ' req/s')} | {figures(peer, ' req/s')} | {ratio} | —"
-                f" | {load:.2f} |"
-            )
-            lines.append(line)
-            print(line, flush=True)
-            found[m.name] = float(ratio.split()[0])
+            found[m.name] = measure(m, lines)
     return found
 
 
