@@ -14,7 +14,8 @@ Measured: entity GET and POST at 1, 16 and 64 connections; a 10 KiB file at 1 an
 entity GET with our token cache off; ``serve --workers 2`` against one worker for entity GET at 64
 connections; and each server's RSS growth while ``BENCH_MEMORY_MIB`` (256, or 1024 with ``--full``) is
 uploaded to ours and downloaded from both, over its idle RSS and over its RSS after a warm-up.
-``BENCH_PARTS`` (``memory,compare,uncached,workers``) runs some of these only.
+``BENCH_PARTS`` (``memory,compare,uncached,workers``) runs some of these only, ``BENCH_ONLY`` (row names
+separated by ``;``) some of the compared rows.
 
     .venv/bin/python -m bench peer_compare              (about five minutes)
     .venv/bin/python -m bench --full peer_compare       (about fifteen minutes; ~3 GiB of /tmp)
@@ -62,6 +63,8 @@ SIZES = {"10 KiB": 10 * 1024, "1 MiB": MIB, "16 MiB": 16 * MIB} | ({"256 MiB": 2
 MEMORY_BYTES = int(sized("MEMORY_MIB", 256, 1024)) * MIB
 # BENCH_PARTS=memory,compare,uncached,workers (the default: all): some of them only
 PARTS = set(os.environ.get("BENCH_PARTS", "memory,compare,uncached,workers").split(","))
+# BENCH_ONLY="raw 1 MiB;entity GET, 64 conn.": of the compared rows, these only (names as in the table)
+ONLY = {name.strip() for name in os.environ.get("BENCH_ONLY", "").split(";") if name.strip()}
 BOUNDARY = "benchBOUNDARYpeer7MA4YWxk"
 
 
@@ -478,7 +481,8 @@ def main() -> dict[str, Any]:
             summary |= {f"RSS growth MiB, {name}": round(value, 1) for name, value in growth.items()}
         if "compare" in PARTS:
             photos = seed(running)
-            summary |= compare(running, measurements(running, photos, root), lines)
+            found = [m for m in measurements(running, photos, root) if not ONLY or m.name in ONLY]
+            summary |= compare(running, found, lines)
         if "uncached" in PARTS:
             summary |= uncached(running, lines)
         if "workers" in PARTS:
