@@ -298,3 +298,14 @@ def quiet_enough(report: list[str]) -> Any:
     report.append(f"machine: {state}")
     print(f"machine: {state}", flush=True)
     return state
+
+
+def serve_environment(database_url: str, s3: Any) -> dict[str, str]:
+    """The variables that point a ``serve`` (or ``migrate``) process at a bench's PostgreSQL and S3."""
+    return {
+        "REGISTRY_DATABASE__URL": database_url,
+        "REGISTRY_S3__ENDPOINT_URL": s3.endpoint_url,
+        "REGISTRY_S3__ACCESS_KEY": s3.access_key,
+        "REGISTRY_S3__SECRET_KEY": s3.secret_key,
+        "REGISTRY_S3__CREATE_BUCKETS": "true",
+    }

@@ -31,6 +31,7 @@ from bench.common import (
     load_1min,
     machine_state,
     registry_api_command,
+    serve_environment,
     sized,
     work_directory,
 )
@@ -120,13 +121,7 @@ def main() -> dict[str, Any]:
         )
         with EmbeddedPostgres(root / "pg") as postgres, EmbeddedS3(root / "s3") as s3:
             url = ensure_database(postgres, "bench")
-            env = {
-                "REGISTRY_DATABASE__URL": url,
-                "REGISTRY_S3__ENDPOINT_URL": s3.endpoint_url,
-                "REGISTRY_S3__ACCESS_KEY": s3.access_key,
-                "REGISTRY_S3__SECRET_KEY": s3.secret_key,
-                "REGISTRY_S3__CREATE_BUCKETS": "true",
-            }
+            env = serve_environment(url, s3)
             migrate = registry_api_command("migrate", str(regulation), "--database-url", url)
             fresh, fresh_peak = timed_command(migrate)
             print(

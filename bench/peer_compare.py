@@ -52,6 +52,7 @@ from bench.common import (
     ratio_summary,
     registry_api_command,
     rss_of,
+    serve_environment,
     sized,
     work_directory,
     wrk,
@@ -95,13 +96,10 @@ class Servers:
     peer_idle_rss: int
 
 
-def serve_environment(database_url: str, s3: Any) -> dict[str, str]:
+def large_file_environment(database_url: str, s3: Any) -> dict[str, str]:
+    """``serve_environment`` for transfers of up to 2 GiB."""
     return {
-        "REGISTRY_DATABASE__URL": database_url,
-        "REGISTRY_S3__ENDPOINT_URL": s3.endpoint_url,
-        "REGISTRY_S3__ACCESS_KEY": s3.access_key,
-        "REGISTRY_S3__SECRET_KEY": s3.secret_key,
-        "REGISTRY_S3__CREATE_BUCKETS": "true",
+        **serve_environment(database_url, s3),
         "REGISTRY_S3__READ_TIMEOUT_S": "120",
         "REGISTRY_FILES__MAX_UPLOAD_BYTES": str(2 * 1024 * MIB),
     }
@@ -142,7 +140,7 @@ def servers(root: Path) -> Iterator[Servers]:
         postgres = stack.enter_context(EmbeddedPostgres(root / "pg"))
         s3 = stack.enter_context(EmbeddedS3(root / "s3"))
         database_url = ensure_database(postgres, "bench")
-        env = serve_environment(database_url, s3)
+        env = large_file_environment(database_url, s3)
         ours, ours_pid = stack.enter_context(ours_serving(out_dir, data_dir, env, free_port()))
         auth = AuthSettings()
         peer_env = {
@@ -332,16 +330,21 @@ def measure(m: Measurement, lines: list[str]) -> float:
     return float(ratio.split()[0])
 
 
+def create_reader(servers: Servers, name: str) -> str:
+    """A user row of ours to read; its id."""
+    with httpx.Client(
+        base_url=servers.ours + API, headers={"X-Access-Token": servers.token, **WRITE_HEADERS}
+    ) as client:
+        created = client.post("/user", json={"name": name})
+        created.raise_for_status()
+        return str(created.json()["id"])
+
+
 def workers(servers: Servers, lines: list[str]) -> float:
     from registry_api.embedded import free_port
 
     user_url = f"{API}/user"
-    with httpx.Client(
-        base_url=servers.ours + API, headers={"X-Access-Token": servers.token, **WRITE_HEADERS}
-    ) as client:
-        created = client.post("/user", json={"name": "Workers"})
-        created.raise_for_status()
-        reader = created.json()["id"]
+    reader = create_reader(servers, "Workers")
     token = {"X-Access-Token": servers.token}
     load = load_1min()
     serving = ours_serving(servers.out_dir, servers.data_dir, servers.serve_env, free_port(), workers=2)
@@ -378,12 +381,7 @@ def uncached(servers: Servers, lines: list[str]) -> dict[str, float]:
     signature on every request, as the peer does, next to the peer."""
     from registry_api.embedded import free_port
 
-    with httpx.Client(
-        base_url=servers.ours + API, headers={"X-Access-Token": servers.token, **WRITE_HEADERS}
-    ) as client:
-        created = client.post("/user", json={"name": "Uncached"})
-        created.raise_for_status()
-        reader = created.json()["id"]
+    reader = create_reader(servers, "Uncached")
     token = {"X-Access-Token": servers.token}
     env = {**servers.serve_env, "REGISTRY_AUTH__TOKEN_CACHE_SIZE": "0"}
     found: dict[str, float] = {}

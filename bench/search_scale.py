@@ -39,6 +39,7 @@ from bench.common import (
     machine_state,
     process,
     registry_api_command,
+    serve_environment,
     sized,
     work_directory,
 )
@@ -174,13 +175,7 @@ def served(root: Path) -> Iterator[tuple[httpx.Client, Any, dict[str, float]]]:
         timings["migrate release 2 (builds the indexes)"] = time.perf_counter() - started
         generate(regulation, root / "generated")
         port = free_port()
-        env = {
-            "REGISTRY_DATABASE__URL": url,
-            "REGISTRY_S3__ENDPOINT_URL": s3.endpoint_url,
-            "REGISTRY_S3__ACCESS_KEY": s3.access_key,
-            "REGISTRY_S3__SECRET_KEY": s3.secret_key,
-            "REGISTRY_S3__CREATE_BUCKETS": "true",
-        }
+        env = serve_environment(url, s3)
         data_dir = root / "var"
         command = registry_api_command(
             "serve", str(root / "generated"), "--port", str(port), "--dev-auth", "--data-dir", str(data_dir)
